@@ -1,0 +1,76 @@
+"""Deterministic IRIs: the same input always mints the same IRI under one configurable base.
+
+Keys are short hashes of the normalised text they stand for, so an item keeps its IRI
+when rows move inside a catalog, and two catalogs that name the same law share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from rdflib import URIRef
+
+from gongkai.namespaces import DEFAULT_BASE
+
+
+def text_key(text: str, length: int = 10) -> str:
+    """A stable, URL-safe key for a piece of (Chinese) text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class IriMinter:
+    """Mints every instance IRI of the graph from one base."""
+
+    base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            object.__setattr__(self, "base", self.base + "/")
+
+    def _iri(self, path: str) -> URIRef:
+        return URIRef(self.base + path)
+
+    def catalog(self, place_code: str, domain: str) -> URIRef:
+        return self._iri(f"catalog/{place_code}/{domain}")
+
+    def item(self, place_code: str, domain: str, key: str) -> URIRef:
+        return self._iri(f"item/{place_code}/{domain}/{key}")
+
+    def category(self, place_code: str, domain: str, path: tuple[str, ...]) -> URIRef:
+        return self._iri(f"category/{place_code}/{domain}/{text_key('/'.join(path))}")
+
+    def organisation(self, place_code: str, name: str) -> URIRef:
+        return self._iri(f"org/{place_code}/{text_key(name)}")
+
+    def channel(self, place_code: str, name: str) -> URIRef:
+        return self._iri(f"channel/{place_code}/{text_key(name)}")
+
+    def law(self, key: str) -> URIRef:
+        return self._iri(f"law/{key}")
+
+    def unlisted_law(self, title: str) -> URIRef:
+        return self._iri(f"law/x-{text_key(title)}")
+
+    def place(self, division_code: str) -> URIRef:
+        return self._iri(f"place/{division_code}")
+
+    def source_row(self, file_name: str, line: int) -> URIRef:
+        return self._iri(f"source/{quote(file_name)}/L{line}")
+
+    def source_file(self, file_name: str) -> URIRef:
+        return self._iri(f"source/{quote(file_name)}")
+
+    def concept(self, scheme: str, key: str) -> URIRef:
+        return self._iri(f"vocab/{scheme}/{key}")
+
+    def scheme(self, scheme: str) -> URIRef:
+        return self._iri(f"vocab/{scheme}")
+
+    def dataset(self) -> URIRef:
+        return self._iri("dataset")
+
+    def vocabulary_graph(self) -> URIRef:
+        return self._iri("graph/vocabulary")

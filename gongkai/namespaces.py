@@ -1,0 +1,48 @@
+"""RDF namespaces used across the project, bound once so every serialization agrees."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
+
+GK = Namespace("https://w3id.org/gongkai/ontology#")
+CPSV = Namespace("http://purl.org/vocab/cpsv#")
+CV = Namespace("http://data.europa.eu/m8g/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SCHEMA = Namespace("https://schema.org/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+
+DEFAULT_BASE = "https://w3id.org/gongkai/"
+
+PREFIXES: dict[str, Namespace] = {
+    "gk": GK,
+    "cpsv": CPSV,
+    "cv": CV,
+    "eli": ELI,
+    "org": ORG,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "dct": DCTERMS,
+    "dcat": DCAT,
+    "prov": PROV,
+    "void": VOID,
+    "foaf": FOAF,
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "sh": SH,
+}
+
+
+def bind_prefixes(graph: Graph) -> Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def sparql_prefixes() -> str:
+    """PREFIX lines for every namespace above, for saved and ad-hoc queries."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
