@@ -42,6 +42,9 @@ class IriMinter:
     def category(self, place_code: str, domain: str, path: tuple[str, ...]) -> URIRef:
         return self._iri(f"category/{place_code}/{domain}/{text_key('/'.join(path))}")
 
+    def category_scheme(self, place_code: str, domain: str) -> URIRef:
+        return self._iri(f"category/{place_code}/{domain}")
+
     def organisation(self, place_code: str, name: str) -> URIRef:
         return self._iri(f"org/{place_code}/{text_key(name)}")
 

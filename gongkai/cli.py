@@ -1,0 +1,334 @@
+"""The `gongkai` command: build, ingest, validate, export, query, stats.
+
+Errors a user can cause (bad files, bad manifest, unwritable store) end in one line on
+stderr that names the file and line, and exit status 2; nothing already built is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from gongkai import __version__
+from gongkai.errors import GongkaiError
+from gongkai.manifest import check_source_fields, load_manifest
+from gongkai.model import CatalogSource, ParsedCatalog
+from gongkai.namespaces import DEFAULT_BASE, GK, bind_prefixes, sparql_prefixes
+
+DEFAULT_STORE = Path("var/store")
+DEFAULT_MANIFEST = Path("data/sources.toml")
+INGEST_FORMATS = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}
+
+EPILOG = """\
+examples:
+  gongkai build                          build var/store from data/sources.toml
+  gongkai ingest new.txt --place-code 654002 --place-name 伊宁市 --domain social-insurance -o out.ttl
+  gongkai validate --format json         SHACL report of the built store
+  gongkai export --format trig -o dump.trig
+  gongkai query 'SELECT (COUNT(*) AS ?n) WHERE { ?i a gk:DisclosureItem }'
+  gongkai stats
+"""
+
+
+def _progress(args: argparse.Namespace):
+    from gongkai.pipeline import quiet, to_stderr
+
+    return quiet if getattr(args, "quiet", False) else to_stderr
+
+
+def write_ledger(path: Path, catalogs: Sequence[ParsedCatalog]) -> int:
+    """The ledger as CSV (UTF-8 with BOM, so Excel on Chinese Windows reads it)."""
+    rows = 0
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["file", "line", "status", "items", "detail"])
+            for parsed in catalogs:
+                for entry in parsed.ledger:
+                    writer.writerow([entry.file, entry.line, entry.status.value, "|".join(entry.items), entry.detail])
+                    rows += 1
+    except OSError as exc:
+        raise GongkaiError(f"cannot write ledger: {exc.strerror}", file=str(path)) from None
+    return rows
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from gongkai.pipeline import build_graphs, store_build, validate_build
+
+    progress = _progress(args)
+    sources = load_manifest(args.manifest)
+    build = build_graphs(sources, args.base, progress)
+    report = validate_build(build, progress)
+    if args.ledger:
+        write_ledger(args.ledger, build.catalogs)
+    store_build(build, args.store, progress)
+    counts = report.counts()
+    print(
+        f"built {args.store}: {len(build.graphs)} catalogs, {build.item_count} items, "
+        f"{build.triple_count} triples (sources digest {build.data_version})"
+    )
+    print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from gongkai.pipeline import build_graphs
+
+    fields = {"place_code": args.place_code, "place_name": args.place_name, "domain": args.domain, "format": args.input_format}
+    check_source_fields(fields, "command line", None)
+    sources = [
+        CatalogSource(path=Path(f), place_code=args.place_code, place_name=args.place_name, domain=args.domain,
+                      format=args.input_format, publisher=args.publisher or "", title=args.title or "")
+        for f in args.files
+    ]
+    build = build_graphs(sources, args.base, _progress(args))
+    if args.ledger:
+        write_ledger(args.ledger, build.catalogs)
+    if args.format in ("nquads", "trig"):
+        data = build.dataset()
+        for name, _graph in build.named_graphs():
+            if name not in build.graphs:
+                data.remove_graph(data.graph(name))
+        text = data.serialize(format=INGEST_FORMATS[args.format])
+    else:
+        merged = bind_prefixes(Graph())
+        for graph in build.graphs.values():
+            merged += graph
+        text = merged.serialize(format=INGEST_FORMATS[args.format])
+    _write_text(text, args.output)
+    print(f"ingested {len(args.files)} file(s): {build.item_count} items", file=sys.stderr)
+    return 0
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise GongkaiError(f"cannot write: {exc.strerror}", file=str(output)) from None
+
+
+def _store_graphs(store_dir: Path) -> tuple[dict[URIRef, Graph], Graph]:
+    """Catalog graphs and the vocabulary graph, read back from the store."""
+    import pyoxigraph
+
+    from gongkai.iri import IriMinter
+    from gongkai.store import OxigraphStore
+
+    with OxigraphStore.open(store_dir) as store:
+        base = store.metadata().get("base", DEFAULT_BASE)
+        vocabulary_name = str(IriMinter(base).vocabulary_graph())
+        catalogs: dict[URIRef, Graph] = {}
+        vocabulary = Graph()
+        for name in store.graphs():
+            data = store.raw.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(name))
+            graph = Graph(identifier=URIRef(name)).parse(data=data, format="nt")
+            if name == vocabulary_name:
+                vocabulary = graph
+            elif (URIRef(name), None, GK.Catalog) in graph or any(graph.subjects(None, GK.Catalog)):
+                catalogs[URIRef(name)] = graph
+    return catalogs, vocabulary
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from gongkai.validate import validate_catalogs
+
+    catalogs, vocabulary = _store_graphs(args.store)
+    report = validate_catalogs(catalogs, vocabulary)
+    text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
+    _write_text(text if text.endswith("\n") else text + "\n", args.output)
+    return 0 if report.conforms else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from gongkai.export import export_store
+    from gongkai.store import OxigraphStore
+
+    with OxigraphStore.open(args.store) as store:
+        count = export_store(store, args.format, args.output)
+    print(f"exported {count} statements to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _query_text(query: str) -> str:
+    path = Path(query)
+    if query.endswith(".rq") or (len(query) < 255 and "\n" not in query and path.is_file()):
+        if not path.is_file():
+            raise GongkaiError("no such query file", file=query)
+        query = path.read_text(encoding="utf-8")
+    # Our prefixes are predeclared, as on the web endpoint; a query may redeclare them.
+    return sparql_prefixes() + query
+
+
+def format_solutions(result, fmt: str) -> str:
+    import pyoxigraph
+
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        value = bool(result)
+        return json.dumps({"head": {}, "boolean": value}) + "\n" if fmt == "json" else ("true\n" if value else "false\n")
+    if isinstance(result, pyoxigraph.QueryTriples):
+        return result.serialize(format=pyoxigraph.RdfFormat.TURTLE).decode("utf-8")
+    if fmt in ("json", "csv", "tsv"):
+        kind = {"json": pyoxigraph.QueryResultsFormat.JSON, "csv": pyoxigraph.QueryResultsFormat.CSV,
+                "tsv": pyoxigraph.QueryResultsFormat.TSV}[fmt]
+        return result.serialize(format=kind).decode("utf-8")
+    variables = [v.value for v in result.variables]
+    rows = [[_term_text(solution[v]) for v in variables] for solution in result]
+    return render_table(variables, rows)
+
+
+def _term_text(term) -> str:
+    if term is None:
+        return ""
+    return getattr(term, "value", str(term))
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table; widths count CJK characters as two columns."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out = [line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from gongkai.store import OxigraphStore
+
+    sparql = _query_text(args.query)
+    with OxigraphStore.open(args.store) as store:
+        try:
+            result = store.query(sparql)
+        except SyntaxError as exc:
+            raise GongkaiError(f"SPARQL syntax error: {exc}", file=args.query if args.query.endswith(".rq") else None) from None
+        sys.stdout.write(format_solutions(result, args.format))
+    return 0
+
+
+STATS_QUERY = """
+SELECT (COUNT(DISTINCT ?catalog) AS ?catalogs) (COUNT(DISTINCT ?place) AS ?places)
+       (COUNT(DISTINCT ?item) AS ?items) WHERE {
+  ?catalog a gk:Catalog ; dct:spatial ?place .
+  OPTIONAL { ?item gk:inCatalog ?catalog }
+}"""
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from gongkai.store import OxigraphStore
+
+    with OxigraphStore.open(args.store) as store:
+        solution = next(iter(store.query(sparql_prefixes() + STATS_QUERY)))
+        meta = store.metadata()
+        validation = meta.get("validation", {})
+        stats = {
+            "catalogs": int(solution["catalogs"].value),
+            "places": int(solution["places"].value),
+            "items": int(solution["items"].value),
+            "triples": store.triple_count(),
+            "violations": validation.get("Violation", 0),
+            "warnings": validation.get("Warning", 0),
+            "data_version": meta.get("data_version", ""),
+        }
+    if args.format == "json":
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:13} {value}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="gongkai",
+        description="Turn grassroots disclosure standard catalogs (基层政务公开标准目录) into validated linked data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    root.add_argument("--version", action="version", version=f"gongkai {__version__}")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def store_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", type=Path, default=DEFAULT_STORE, help="embedded Oxigraph store folder (default: var/store)")
+
+    p = sub.add_parser("build", help="build the store from the manifest's catalogs, with SHACL validation")
+    store_option(p)
+    p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="catalog manifest (default: data/sources.toml)")
+    p.add_argument("--base", default=DEFAULT_BASE, help=f"IRI base of the data (default: {DEFAULT_BASE})")
+    p.add_argument("--ledger", type=Path, help="write the ledger (what became of every source line) as CSV")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("ingest", help="convert catalog files to RDF without touching the store")
+    p.add_argument("files", nargs="+", metavar="FILE", help="catalog files (PDF text .txt or .csv)")
+    p.add_argument("--place-code", required=True, help="GB/T 2260 code of the catalog's place, e.g. 654002")
+    p.add_argument("--place-name", required=True, help="name of the place, e.g. 伊宁市")
+    p.add_argument("--domain", required=True, help="policy domain slug, e.g. social-insurance")
+    p.add_argument("--publisher", help="publishing body (default: <place>人民政府)")
+    p.add_argument("--title", help="catalog title")
+    p.add_argument("--input-format", default="pdf-text", help="format of the files: pdf-text (tab-separated) or csv")
+    p.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    p.add_argument("--format", choices=sorted(INGEST_FORMATS), default="turtle", help="RDF format (default: turtle)")
+    p.add_argument("--ledger", type=Path, help="write the ledger as CSV")
+    p.add_argument("--base", default=DEFAULT_BASE, help="IRI base")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("validate", help="SHACL report of the store; exit 0 when there is no Violation")
+    store_option(p)
+    p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
+    p.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="dump the store in an RDF format (deterministic bytes)")
+    store_option(p)
+    p.add_argument("--format", required=True, choices=["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"])
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("query", help="run a SPARQL query (file.rq or text) against the store")
+    store_option(p)
+    p.add_argument("query", help="a .rq file or the query text; gk:, dct:, skos:, ... prefixes are predeclared")
+    p.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("stats", help="catalogs, places, items, triples, warnings")
+    store_option(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_stats)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GongkaiError as exc:
+        print(f"gongkai: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gongkai: interrupted; the store was not changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Map parsed catalogs to RDF: one named graph per catalog, every item traceable to its row.
+
+Pure: parsed records and the vocabulary in, rdflib graphs out. IRIs come from the one
+IriMinter, so the same input gives the same graph; there are no blank nodes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID, XSD
+
+from gongkai import __version__
+from gongkai.iri import IriMinter, text_key
+from gongkai.model import CatalogEntry, ParsedCatalog
+from gongkai.namespaces import CV, ELI, FOAF, GK, ORG, bind_prefixes
+from gongkai.vocab import Vocabulary
+
+
+def zh(text: str) -> Literal:
+    return Literal(text, lang="zh")
+
+
+def item_keys(entries: tuple[CatalogEntry, ...]) -> list[str]:
+    """Stable keys: a hash of the item name, numbered when a catalog repeats a name."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for entry in entries:
+        base = text_key(entry.name)
+        seen[base] += 1
+        keys.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return keys
+
+
+class _CatalogMapper:
+    """Holds what every triple of one catalog shares: its graph, place, IRIs."""
+
+    def __init__(self, parsed: ParsedCatalog, vocabulary: Vocabulary, minter: IriMinter) -> None:
+        self.parsed = parsed
+        self.source = parsed.source
+        self.vocabulary = vocabulary
+        self.mint = minter
+        self.code = self.source.place_code
+        self.domain = self.source.domain
+        self.catalog = minter.catalog(self.code, self.domain)
+        self.place = minter.place(self.code)
+        self.graph = bind_prefixes(Graph(identifier=self.catalog))
+
+    def add(self, s: URIRef, p: URIRef, o) -> None:
+        self.graph.add((s, p, o))
+
+    # -- shared entities ------------------------------------------------------------
+
+    def place_of(self, label: str) -> tuple[URIRef, list[URIRef]]:
+        """(dct:spatial, places named) for an organisation's or channel's label."""
+        named = [iri for _code, iri in self.vocabulary.places_named_in(label)]
+        if self.source.place_name and self.source.place_name in label and self.place not in named:
+            named.append(self.place)
+        if not named or self.place in named:
+            return self.place, named
+        return named[0], named
+
+    def organisation(self, name: str) -> URIRef:
+        org = self.mint.organisation(self.code, name)
+        self.add(org, RDF.type, CV.PublicOrganisation)
+        self.add(org, RDF.type, ORG.Organization)
+        self.add(org, RDF.type, FOAF.Agent)
+        self.add(org, SKOS.prefLabel, zh(name))
+        spatial, named = self.place_of(name)
+        self.add(org, DCTERMS.spatial, spatial)
+        for place in named:
+            self.add(org, GK.mentionsPlace, place)
+        return org
+
+    def channel(self, name: str) -> URIRef:
+        channel = self.mint.channel(self.code, name)
+        self.add(channel, RDF.type, CV.Channel)
+        self.add(channel, SKOS.prefLabel, zh(name))
+        self.add(channel, DCTERMS.identifier, Literal(f"{self.code}/{text_key(name)}"))
+        self.add(channel, DCTERMS.type, self.vocabulary.channel_type(name))
+        spatial, named = self.place_of(name)
+        self.add(channel, DCTERMS.spatial, spatial)
+        for place in named:
+            self.add(channel, GK.mentionsPlace, place)
+        return channel
+
+    def law(self, title: str, document_number: str | None) -> URIRef:
+        known = self.vocabulary.law(title)
+        if known is not None:
+            return known
+        law = self.mint.unlisted_law(title)
+        self.add(law, RDF.type, ELI.LegalResource)
+        self.add(law, DCTERMS.title, zh(title))
+        self.add(law, GK.unlisted, Literal(True))
+        if document_number:
+            self.add(law, GK.documentNumber, Literal(document_number))
+        return law
+
+    def content_element(self, label: str) -> URIRef:
+        known = self.vocabulary.content_element(label)
+        if known is not None:
+            return known
+        concept = self.mint.concept("content-element", f"x-{text_key(label)}")
+        self.add(concept, RDF.type, SKOS.Concept)
+        self.add(concept, RDF.type, GK.ContentElement)
+        self.add(concept, SKOS.inScheme, self.mint.scheme("content-element"))
+        self.add(concept, SKOS.prefLabel, zh(label))
+        self.add(concept, GK.unlisted, Literal(True))
+        return concept
+
+    def category(self, path: tuple[str, ...]) -> URIRef:
+        concept = self.mint.category(self.code, self.domain, path)
+        scheme = self.mint.category_scheme(self.code, self.domain)
+        self.add(concept, RDF.type, SKOS.Concept)
+        self.add(concept, RDF.type, GK.Category)
+        self.add(concept, SKOS.prefLabel, zh(path[-1]))
+        self.add(concept, SKOS.inScheme, scheme)
+        self.add(concept, GK.level, Literal(len(path)))
+        if len(path) > 1:
+            self.add(concept, SKOS.broader, self.category(path[:-1]))
+        else:
+            self.add(concept, SKOS.topConceptOf, scheme)
+        return concept
+
+    def source_row(self, line: int, raw: str | None = None) -> URIRef:
+        file_name = self.source.file_name
+        row = self.mint.source_row(file_name, line)
+        self.add(row, RDF.type, GK.SourceRow)
+        self.add(row, GK.sourceFile, Literal(file_name))
+        self.add(row, GK.sourceLine, Literal(line))
+        self.add(row, DCTERMS.isPartOf, self.mint.source_file(file_name))
+        if raw is not None:
+            self.add(row, GK.rawText, Literal(raw))
+        return row
+
+    # -- the catalog ------------------------------------------------------------------
+
+    def catalog_metadata(self) -> None:
+        source, catalog = self.source, self.catalog
+        domain_concept = self.vocabulary.domains.get(self.domain)
+        if domain_concept is None:
+            domain_concept = self.mint.concept("domain", self.domain)
+            self.add(domain_concept, RDF.type, SKOS.Concept)
+            self.add(domain_concept, RDF.type, GK.PolicyDomain)
+            self.add(domain_concept, SKOS.prefLabel, Literal(self.domain))
+            self.add(domain_concept, SKOS.inScheme, self.mint.scheme("domain"))
+        domain_label = self.vocabulary.graph.value(domain_concept, SKOS.prefLabel) or self.domain
+        title = source.title or f"{source.place_name}{domain_label}领域基层政务公开标准目录"
+        self.add(catalog, RDF.type, GK.Catalog)
+        self.add(catalog, RDF.type, DCAT.Dataset)
+        self.add(catalog, DCTERMS.title, zh(title))
+        if self.parsed.title and self.parsed.title != title:
+            self.add(catalog, DCTERMS.alternative, zh(self.parsed.title))
+        description = (
+            f"{source.place_name}（{self.code}）{domain_label}领域基层政务公开标准目录，"
+            f"由 Gongkai 从源文件 {source.file_name} 转换而来。"
+        )
+        self.add(catalog, DCTERMS.description, zh(description))
+        self.add(catalog, DCTERMS.spatial, self.place)
+        self.add(catalog, GK.domain, domain_concept)
+        publisher = self.organisation(source.publisher or f"{source.place_name}人民政府")
+        self.add(catalog, DCTERMS.publisher, publisher)
+        if (self.place, RDF.type, DCTERMS.Location) not in self.vocabulary.graph:
+            # A place the vocabulary does not list yet: describe it here (once: a triple
+            # in two graphs would count twice in the union default graph).
+            self.add(self.place, RDF.type, DCTERMS.Location)
+            self.add(self.place, GK.divisionCode, Literal(self.code))
+            self.add(self.place, SKOS.prefLabel, zh(source.place_name))
+        file_node = self.mint.source_file(source.file_name)
+        self.add(catalog, PROV.wasDerivedFrom, file_node)
+        self.add(file_node, RDF.type, GK.SourceFile)
+        self.add(file_node, GK.sourceFile, Literal(source.file_name))
+        if self.parsed.sha256:
+            self.add(file_node, GK.sha256, Literal(self.parsed.sha256))
+        if source.format:
+            self.add(file_node, DCTERMS.format, Literal(source.format))
+        if source.note:
+            self.add(file_node, DCTERMS.description, Literal(source.note))
+        self.add(catalog, PROV.wasGeneratedBy, Literal(f"gongkai {__version__}"))
+
+    def item(self, entry: CatalogEntry, key: str, domain_label: str) -> URIRef:
+        item = self.mint.item(self.code, self.domain, key)
+        self.add(item, RDF.type, GK.DisclosureItem)
+        self.add(item, SKOS.prefLabel, zh(entry.name))
+        self.add(item, DCTERMS.title, zh(entry.name))
+        self.add(item, DCTERMS.identifier, Literal(f"{self.code}/{self.domain}/{key}"))
+        path = " › ".join((*entry.categories, entry.name))
+        self.add(item, DCTERMS.description, zh(f"{self.source.place_name}{domain_label}领域公开事项：{path}"))
+        self.add(item, GK.inCatalog, self.catalog)
+        self.add(item, DCTERMS.isPartOf, self.catalog)
+        self.add(self.catalog, DCTERMS.hasPart, item)
+        if entry.categories:
+            self.add(item, GK.category, self.category(entry.categories))
+        for element in entry.content_elements:
+            self.add(item, GK.contentElement, self.content_element(element))
+        if entry.legal_basis_text:
+            self.add(item, GK.legalBasisText, zh(entry.legal_basis_text))
+        for citation in entry.legal_bases:
+            self.add(item, GK.legalBasis, self.law(citation.title, citation.document_number))
+        if entry.time_limit_text:
+            self.add(item, GK.timeLimitText, zh(entry.time_limit_text))
+        if entry.time_limit_days is not None:
+            self.add(item, GK.timeLimitWorkingDays, Literal(entry.time_limit_days, datatype=XSD.integer))
+        if entry.responsible_body:
+            self.add(item, GK.responsibleBody, self.organisation(entry.responsible_body))
+        for name in entry.channels:
+            self.add(item, GK.channel, self.channel(name))
+        predicates = {"audience": GK.audience, "method": GK.disclosureMethod, "level": GK.disclosureLevel}
+        for role, label in entry.ticks:
+            concept = self.vocabulary.concepts.get((role, label))
+            if concept is not None:
+                self.add(item, predicates[role], concept)
+        if entry.row_number:
+            self.add(item, GK.rowNumber, Literal(entry.row_number))
+        if entry.ticks_lost:
+            self.add(item, GK.ticksLost, Literal(True))
+        if entry.incomplete:
+            self.add(item, GK.incomplete, Literal(True))
+        self.add(item, PROV.wasDerivedFrom, self.source_row(entry.source_line, entry.raw_text))
+        for line in entry.merged_from_lines:
+            self.add(item, GK.mergedCellFrom, self.source_row(line))
+        return item
+
+
+def catalog_graph(parsed: ParsedCatalog, vocabulary: Vocabulary, minter: IriMinter) -> Graph:
+    """The named graph of one catalog (its IRI is the catalog's IRI)."""
+    mapper = _CatalogMapper(parsed, vocabulary, minter)
+    mapper.catalog_metadata()
+    domain_concept = vocabulary.domains.get(parsed.source.domain)
+    domain_label = str(vocabulary.graph.value(domain_concept, SKOS.prefLabel)) if domain_concept else parsed.source.domain
+    for entry, key in zip(parsed.entries, item_keys(parsed.entries), strict=True):
+        mapper.item(entry, key, domain_label)
+    return mapper.graph
+
+
+def dataset_description(
+    catalogs: dict[URIRef, Graph], vocabulary_triples: int, minter: IriMinter, data_version: str
+) -> Graph:
+    """VoID + DCAT description of the whole dataset, with one subset per catalog graph."""
+    graph = bind_prefixes(Graph(identifier=minter.dataset()))
+    dataset = minter.dataset()
+    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, DCTERMS.title, Literal("Gongkai: 基层政务公开标准目录知识图谱", lang="zh")))
+    graph.add((dataset, DCTERMS.title, Literal("Gongkai: China's grassroots disclosure standard catalogs", lang="en")))
+    graph.add((dataset, DCTERMS.description, Literal(
+        "County disclosure standard catalogs converted to linked data under the gk: ontology "
+        "(aligned to CPSV-AP 3.2), one named graph per catalog, each item traceable to its "
+        "source file and line.", lang="en")))
+    graph.add((dataset, VOID.uriSpace, Literal(minter.base)))
+    graph.add((dataset, DCTERMS.hasVersion, Literal(data_version)))
+    for vocab in (GK, CV, ELI, SKOS, DCAT, PROV):
+        graph.add((dataset, VOID.vocabulary, URIRef(str(vocab))))
+    total = vocabulary_triples
+    for catalog_iri, catalog in sorted(catalogs.items()):
+        graph.add((dataset, VOID.subset, catalog_iri))
+        graph.add((catalog_iri, RDF.type, VOID.Dataset))
+        graph.add((catalog_iri, VOID.triples, Literal(len(catalog))))
+        graph.add((catalog_iri, VOID.entities, Literal(len(set(catalog.subjects(RDF.type, GK.DisclosureItem))))))
+        total += len(catalog)
+    graph.add((dataset, VOID.triples, Literal(total)))
+    return graph
