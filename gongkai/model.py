@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from gongkai.normalize import LegalCitation
@@ -17,6 +17,7 @@ class SourceRow:
     line: int
     cells: tuple[str, ...]
     raw: str = ""
+    end_line: int | None = None  # last physical line, when a quoted cell spans lines
 
     @property
     def is_blank(self) -> bool:
@@ -65,7 +66,7 @@ class CatalogEntry:
     merged_from_lines: tuple[int, ...] = ()  # rows whose merged cells filled this item
 
 
-class LedgerStatus(str, Enum):
+class LedgerStatus(StrEnum):
     ITEM = "item"
     MERGED = "merged"  # merged into the item above
     HEADER = "header"

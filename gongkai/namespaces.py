@@ -13,6 +13,7 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
 DEFAULT_BASE = "https://w3id.org/gongkai/"
 
@@ -29,6 +30,7 @@ PREFIXES: dict[str, Namespace] = {
     "prov": PROV,
     "void": VOID,
     "foaf": FOAF,
+    "vann": VANN,
     "owl": OWL,
     "rdf": RDF,
     "rdfs": RDFS,

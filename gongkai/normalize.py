@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 

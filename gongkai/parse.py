@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from gongkai.errors import GongkaiError
 from gongkai.model import (
@@ -39,7 +39,7 @@ from gongkai.normalize import (
 from gongkai.vocab import Lexicon, header_key
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ROW_NUMBER = "row-number"
     LEVEL1 = "level1"
     LEVEL2 = "level2"
@@ -83,7 +83,7 @@ _LEGAL_HINT = re.compile(r"[《》〈〉]")
 _TIME_HINT = re.compile(r"(工作日|之日起|个月|信息形成|形成或变更|实时|即时|日内)")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     EMPTY = "empty"
     TICK = "tick"
     NUMBER = "number"
@@ -94,6 +94,7 @@ class Kind(str, Enum):
     CHANNEL = "channel"
     NAME = "name"
     FRAGMENT = "fragment"
+    OTHER = "other"
 
 
 ROLE_KIND = {
@@ -200,6 +201,8 @@ def classify(text: str, lexicon: Lexicon) -> Kind:
         return Kind.EMPTY
     if re.fullmatch(r"\d+(\.\d+)*\.?", value):
         return Kind.NUMBER
+    if re.fullmatch(r"[\d\-—()（）+/、,，\s]{5,}", value):
+        return Kind.OTHER  # a telephone number or code in an extra column
     if _LEGAL_HINT.search(value):
         return Kind.LEGAL
     if _TIME_HINT.search(value):
@@ -237,11 +240,15 @@ def _compatible(kind: Kind, role: Role | None) -> bool:
         return False
     if role == Role.ROW_NUMBER:
         return kind == Kind.NUMBER
+    if role in (Role.OTHER, Role.GROUP):
+        return True
+    if kind == Kind.OTHER:
+        return False
     if role in NAME_ROLES:
         return kind in (Kind.NAME, Kind.FRAGMENT)
     if role in ROLE_KIND:
         return kind in (ROLE_KIND[role], Kind.FRAGMENT)
-    return kind != Kind.TICK  # OTHER / GROUP columns take any text
+    return False
 
 
 # --- item names -----------------------------------------------------------------------
@@ -345,12 +352,23 @@ def _read_row(row: SourceRow, header: Header, lexicon: Lexicon, block: _Block) -
                 row_number = clean(cell)
             elif kind == Kind.NAME:
                 names.append((role if role in name_roles else None, cell))
+            elif kind == Kind.CONTENT and (split := _name_before_content(cell, lexicon)):
+                # '工伤事故 事项名称、事项简述…': a name cell ran into the content cell
+                names.append((None, split[0]))
+                fields.setdefault(Role.CONTENT, []).append(split[1])
             elif kind == Kind.FRAGMENT:
                 fragments.append(clean(cell))
             elif kind in ROLE_KIND.values():
                 target = next(r for r, k in ROLE_KIND.items() if k == kind)
                 fields.setdefault(target, []).append(cell)
     return _Reading(row_number, names, fields, ticks, tick_count, aligned, fragments, truncated)
+
+
+def _name_before_content(cell: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    parts = clean(cell, keep_spaces=True).split(" ", 1)
+    if len(parts) == 2 and classify(parts[0], lexicon) == Kind.NAME and classify(parts[1], lexicon) == Kind.CONTENT:
+        return parts[0], parts[1]
+    return None
 
 
 def _piece_of_field_above(cell: str, kind: Kind, block: _Block) -> Kind:
@@ -405,6 +423,8 @@ def parse_catalog(
         made, entry = _interpret(row, reading, header, block, known_categories, seen_categories, lexicon)
         entries.extend(made)
         ledger.append(entry)
+        for line in range(row.line + 1, (row.end_line or row.line) + 1):
+            ledger.append(LedgerEntry(row.file, line, LedgerStatus.MERGED, f"inside a multi-line cell of line {row.line}"))
         i += 1
     if header is None:
         first = rows[0] if rows else None
@@ -446,8 +466,26 @@ def _names_and_categories(
     return items, level1, level2, rejected
 
 
+def _is_piece(role: Role, own: str, whole: str, lexicon: Lexicon) -> bool:
+    """Is ``own`` a piece of the merged cell ``whole`` (cut by a page or row break), as
+    opposed to a complete value of its own that happens to be shorter?"""
+    if own == whole or _squeeze(own) not in _squeeze(whole):
+        return False
+    if role == Role.CHANNEL:
+        return False  # channel names are matched one by one (segment_known)
+    if role == Role.LEGAL:
+        text = _squeeze(own)
+        complete = text.startswith("《") and text.endswith("》")
+        return not complete or any(not c.complete for c in split_legal_bases(own))
+    if role == Role.CONTENT:
+        elements = split_content_elements(own)
+        labels = set(lexicon.content_labels)
+        return not elements or elements[0] not in labels or elements[-1] not in labels
+    return True
+
+
 def _field_value(
-    role: Role, reading: _Reading, block: _Block, row: SourceRow
+    role: Role, reading: _Reading, block: _Block, row: SourceRow, lexicon: Lexicon
 ) -> tuple[str, int | None]:
     """The value of a field column for this row: its own cell, or the merged cell above.
 
@@ -457,7 +495,7 @@ def _field_value(
     keep = role == Role.CHANNEL
     own = " ".join(clean(c, keep_spaces=keep) for c in reading.fields.get(role, [])).strip()
     previous = block.fields.get(role)
-    if own and previous and own != previous[0] and _squeeze(own) in _squeeze(previous[0]):
+    if own and previous and _is_piece(role, own, previous[0], lexicon):
         return previous[0], previous[1]
     if own:
         return own, None
@@ -500,7 +538,7 @@ def _interpret(
     sources: dict[Role, int | None] = {}
     values: dict[Role, str] = {}
     for role in FIELD_ROLES:
-        value, from_line = _field_value(role, reading, block, row)
+        value, from_line = _field_value(role, reading, block, row, lexicon)
         values[role] = value
         sources[role] = from_line
         if value and from_line is None:
@@ -517,12 +555,13 @@ def _interpret(
             what = f" (only the category {level1})" if level1 else ""
             detail = f"row numbered {reading.row_number} has no item name{what}: the name cell was lost in the source"
             return [], LedgerEntry(row.file, row.line, LedgerStatus.REJECTED, _join(detail, notes))
+        if rejected and not reading.tick_count and not has_fields:
+            detail = "not an item name: " + "、".join(rejected) + " (a piece of a cell cut off by the page layout)"
+            return [], LedgerEntry(row.file, row.line, LedgerStatus.REJECTED, detail)
         if block.last_item_line is None:
             detail = "no item name and no item above to merge into"
             return [], LedgerEntry(row.file, row.line, LedgerStatus.REJECTED, _join(detail, notes))
         what = "tick marks" if reading.tick_count and not has_fields else "cells"
-        if rejected and not reading.tick_count and not has_fields:
-            what = "a label of a merged cell"
         detail = f"{what} continuing the item on line {block.last_item_line}"
         return [], LedgerEntry(row.file, row.line, LedgerStatus.MERGED, _join(detail, notes))
     categories = tuple(c for c in (block.level1, block.level2) if c)

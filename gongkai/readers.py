@@ -75,7 +75,8 @@ def read_csv(path: Path, text: str) -> list[SourceRow]:
     start = 1
     try:
         for record in reader:
-            rows.append(SourceRow(path.name, start, tuple(record), ",".join(record)))
+            end = reader.line_num if reader.line_num > start else None
+            rows.append(SourceRow(path.name, start, tuple(record), ",".join(record), end))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise GongkaiError(f"malformed CSV: {exc}", file=str(path), line=reader.line_num) from exc

@@ -1,0 +1,511 @@
+"""The embedded Oxigraph store (pyoxigraph, on disk) and atomic builds.
+
+One small interface: load / replace / drop a named graph, list graphs, query, iterate
+quads. Queries see the union of all graphs as their default graph unless told
+otherwise, so researchers' queries find data in every catalog's named graph.
+
+Builds are atomic: :func:`atomic_build` fills a brand-new store in a temporary sibling
+folder and swaps it into place only once it is complete; if anything fails the
+previous store is left exactly as it was.
+
+Each built store carries ``gongkai-store.json`` with the data version (sha256 over the
+store content as canonical, sorted N-Quads -- byte-identical to the N-Quads export),
+the build time and whatever the caller adds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import gc
+import hashlib
+import heapq
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+from pyoxigraph import NamedNode, Quad, RdfFormat, Variable
+
+from gongkai import __version__
+from gongkai.errors import GongkaiError
+
+try:  # POSIX only; builds are still atomic without it, just not serialised.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "METADATA_FILE",
+    "OxigraphStore",
+    "atomic_build",
+    "canonical_lines",
+    "content_sha256",
+]
+
+METADATA_FILE = "gongkai-store.json"
+METADATA_FORMAT = "gongkai-store/1"
+_RESERVED_METADATA = frozenset(
+    {
+        "format",
+        "data_version",
+        "built_at",
+        "quads",
+        "named_graphs",
+        "gongkai_version",
+        "pyoxigraph_version",
+    }
+)
+# Lines held in memory before sorted runs are spilled to disk (canonical ordering).
+SORT_CHUNK_LINES = 1_000_000
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _rdf_format(fmt: str | RdfFormat) -> RdfFormat:
+    if isinstance(fmt, RdfFormat):
+        return fmt
+    found = RdfFormat.from_media_type(fmt) or RdfFormat.from_extension(fmt.lstrip("."))
+    if found is None:
+        raise GongkaiError(f"unknown RDF format {fmt!r} (give a media type such as text/turtle)")
+    return found
+
+
+def _named_node(iri: str) -> NamedNode:
+    try:
+        return NamedNode(iri)
+    except ValueError as exc:
+        raise GongkaiError(f"not a valid graph IRI: {iri!r} ({exc})") from None
+
+
+def _looks_like_store(path: Path) -> bool:
+    return (path / "CURRENT").is_file() or (path / METADATA_FILE).is_file()
+
+
+def _release(store: pyoxigraph.Store | None) -> None:
+    """pyoxigraph has no close(): the database closes when the object is freed."""
+    del store
+    gc.collect()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def canonical_line(quad: Quad, *, triples: bool = False) -> str:
+    """One quad as a canonical N-Quads line (or N-Triples line when ``triples``)."""
+    return f"{quad.triple if triples else quad} .\n"
+
+
+def _spill(sorted_lines: list[str], folder: str) -> str:
+    fd, name = tempfile.mkstemp(dir=folder, suffix=".run")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.writelines(sorted_lines)
+    return name
+
+
+def _sorted_unique(lines: Iterable[str], chunk: int) -> Iterator[str]:
+    """Sort and deduplicate lines with bounded memory (external merge sort)."""
+    buffer: list[str] = []
+    runs: list[str] = []
+    iterator = iter(lines)
+    for line in iterator:
+        buffer.append(line)
+        if len(buffer) >= chunk:
+            break
+    else:  # everything fits in memory: the common case
+        yield from sorted(set(buffer))
+        return
+    with tempfile.TemporaryDirectory(prefix="gongkai-sort-") as folder:
+        runs.append(_spill(sorted(set(buffer)), folder))
+        buffer = []
+        for line in iterator:
+            buffer.append(line)
+            if len(buffer) >= chunk:
+                runs.append(_spill(sorted(set(buffer)), folder))
+                buffer = []
+        if buffer:
+            runs.append(_spill(sorted(set(buffer)), folder))
+        buffer = []
+        with contextlib.ExitStack() as stack:
+            handles = [stack.enter_context(open(r, encoding="utf-8", newline="")) for r in runs]
+            previous = None
+            for line in heapq.merge(*handles):
+                if line != previous:
+                    yield line
+                    previous = line
+
+
+def canonical_lines(
+    quads: Iterable[Quad], *, triples: bool = False, chunk: int | None = None
+) -> Iterator[str]:
+    """Canonical, sorted, duplicate-free N-Quads lines for ``quads``.
+
+    With ``triples=True`` the graph name is dropped (N-Triples of the union of all
+    graphs). Lines are pyoxigraph's canonical serialisation, ``" .\\n"``-terminated,
+    sorted by code point (the same as UTF-8 byte order). Memory stays bounded: runs of
+    ``chunk`` lines are sorted and spilled to temporary files, then merged.
+    """
+    return _sorted_unique(
+        (canonical_line(q, triples=triples) for q in quads), chunk or SORT_CHUNK_LINES
+    )
+
+
+def content_sha256(quads: Iterable[Quad]) -> str:
+    """sha256 (hex) over the canonical sorted N-Quads of ``quads``: the data version."""
+    digest = hashlib.sha256()
+    for line in canonical_lines(quads):
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class OxigraphStore:
+    """An on-disk Oxigraph store. Open it with :meth:`open`; use it as a context manager."""
+
+    def __init__(self, store: pyoxigraph.Store, path: Path, read_only: bool) -> None:
+        self._store: pyoxigraph.Store | None = store
+        self.path = path
+        self.read_only = read_only
+        try:
+            self._inode = os.stat(path).st_ino
+        except OSError:
+            self._inode = None
+
+    # ---- opening and closing
+
+    @classmethod
+    def open(
+        cls, path: Path | str, read_only: bool = True, *, create: bool = False
+    ) -> OxigraphStore:
+        """Open the store at ``path``.
+
+        Raises :class:`GongkaiError` naming the path when it does not exist or is not
+        an Oxigraph store. ``create=True`` (read-write only) creates an empty store
+        when the folder is missing or empty.
+        """
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise GongkaiError("not a store: this is a file, not a store folder", file=str(path))
+        missing = not path.exists()
+        empty = not missing and not any(path.iterdir())
+        if missing or empty:
+            if create and not read_only:
+                return cls._open_raw(path, read_only=False)
+            hint = ""
+            old = _old_path(path)
+            if old.is_dir():
+                hint = f"; an interrupted build left the previous store at {old}"
+            if missing:
+                raise GongkaiError(
+                    f"store does not exist (run `gongkai build`){hint}", file=str(path)
+                )
+            raise GongkaiError(f"store folder is empty (run `gongkai build`){hint}", file=str(path))
+        if not _looks_like_store(path):
+            raise GongkaiError("not an Oxigraph store (no CURRENT file)", file=str(path))
+        return cls._open_raw(path, read_only=read_only)
+
+    @classmethod
+    def _open_raw(cls, path: Path, read_only: bool) -> OxigraphStore:
+        try:
+            raw = (
+                pyoxigraph.Store.read_only(str(path)) if read_only else pyoxigraph.Store(str(path))
+            )
+        except OSError as exc:
+            raise GongkaiError(f"cannot open store: {exc}", file=str(path)) from None
+        return cls(raw, path, read_only)
+
+    def close(self) -> None:
+        store, self._store = self._store, None
+        _release(store)
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def raw(self) -> pyoxigraph.Store:
+        """The underlying pyoxigraph store."""
+        if self._store is None:
+            raise GongkaiError("store is closed", file=str(self.path))
+        return self._store
+
+    def _writable(self) -> pyoxigraph.Store:
+        if self.read_only:
+            raise GongkaiError("store is open read-only", file=str(self.path))
+        return self.raw
+
+    def changed_on_disk(self) -> bool:
+        """True when a build has swapped a new store into this path since it was opened."""
+        try:
+            return os.stat(self.path).st_ino != self._inode
+        except OSError:
+            return True
+
+    # ---- writing
+
+    def load_graph(
+        self,
+        graph_name: str,
+        data: bytes | str,
+        format: str | RdfFormat = "application/n-triples",
+        *,
+        base_iri: str | None = None,
+    ) -> None:
+        """Add the triples in ``data`` (a triple format) to the named graph, in one transaction."""
+        fmt = self._triple_format(format)
+        try:
+            self._writable().load(
+                input=data, format=fmt, base_iri=base_iri, to_graph=_named_node(graph_name)
+            )
+        except (SyntaxError, ValueError) as exc:
+            raise GongkaiError(f"cannot load graph <{graph_name}>: {exc}") from None
+
+    def replace_graph(
+        self,
+        graph_name: str,
+        data: bytes | str,
+        format: str | RdfFormat = "application/n-triples",
+        *,
+        base_iri: str | None = None,
+    ) -> None:
+        """Drop the named graph, then load ``data`` into it.
+
+        ``data`` is parsed completely before anything is dropped, so bad data leaves
+        the old graph in place.
+        """
+        fmt = self._triple_format(format)
+        graph = _named_node(graph_name)
+        try:
+            parsed = [
+                Quad(q.subject, q.predicate, q.object, graph)
+                for q in pyoxigraph.parse(input=data, format=fmt, base_iri=base_iri)
+            ]
+        except (SyntaxError, ValueError) as exc:
+            raise GongkaiError(f"cannot load graph <{graph_name}>: {exc}") from None
+        store = self._writable()
+        store.remove_graph(graph)
+        store.extend(parsed)
+        store.add_graph(graph)
+
+    def drop_graph(self, graph_name: str) -> None:
+        """Remove the named graph and its triples (no-op when it does not exist)."""
+        graph = _named_node(graph_name)
+        store = self._writable()
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+
+    @staticmethod
+    def _triple_format(fmt: str | RdfFormat) -> RdfFormat:
+        found = _rdf_format(fmt)
+        if found.supports_datasets:
+            raise GongkaiError(f"{found.name} holds quads; load_graph takes a triple format")
+        return found
+
+    # ---- reading
+
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs, sorted."""
+        return sorted(g.value for g in self.raw.named_graphs() if isinstance(g, NamedNode))
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str | Variable, Any] | None = None,
+        union_default_graph: bool = True,
+        default_graph: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        base_iri: str | None = None,
+    ) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples:
+        """Run a SPARQL 1.1 query; returns pyoxigraph's result object.
+
+        ``substitutions`` binds variables to RDF terms (SEP-0007; keys are variable
+        names, with or without ``?``, or pyoxigraph ``Variable``s). By default the
+        query's default graph is the union of all graphs; ``default_graph`` /
+        ``named_graphs`` (SPARQL protocol dataset parameters) override that.
+        Raises ``SyntaxError`` for a malformed query.
+        """
+        kwargs: dict[str, Any] = {"base_iri": base_iri}
+        if substitutions:
+            kwargs["substitutions"] = {
+                k if isinstance(k, Variable) else Variable(k.lstrip("?$")): v
+                for k, v in substitutions.items()
+            }
+        if default_graph is not None:
+            kwargs["default_graph"] = [_named_node(g) for g in default_graph]
+        else:
+            kwargs["use_default_graph_as_union"] = union_default_graph
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [_named_node(g) for g in named_graphs]
+        return self.raw.query(sparql, **kwargs)
+
+    def quads(self, graph_name: str | None = None) -> Iterator[Quad]:
+        """Every quad (or those of one named graph)."""
+        graph = None if graph_name is None else _named_node(graph_name)
+        return self.raw.quads_for_pattern(None, None, None, graph)
+
+    def triple_count(self) -> int:
+        """Number of quads in the store (triples summed over all graphs)."""
+        return len(self.raw)
+
+    def metadata(self) -> dict[str, Any]:
+        """The contents of ``gongkai-store.json`` ({} for a store built without it)."""
+        file = self.path / METADATA_FILE
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise GongkaiError(f"unreadable store metadata: {exc}", file=str(file)) from None
+
+
+# --------------------------------------------------------------------------- atomic builds
+
+
+def _building_prefix(store_dir: Path) -> str:
+    return f".{store_dir.name}.building-"
+
+
+def _old_path(store_dir: Path) -> Path:
+    return store_dir.with_name(f".{store_dir.name}.old")
+
+
+@contextlib.contextmanager
+def _build_lock(parent: Path) -> Iterator[None]:
+    """Serialise builds in one folder (flock on the folder itself; no extra file)."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    extra = dict(metadata or {})
+    clash = sorted(_RESERVED_METADATA & extra.keys())
+    if clash:
+        raise ValueError(f"metadata keys reserved for the store: {', '.join(clash)}")
+    json.dumps(extra)  # TypeError now, before anything is built
+    return extra
+
+
+def _write_metadata(folder: Path, store: pyoxigraph.Store, extra: dict[str, Any]) -> None:
+    named = sum(1 for _ in store.named_graphs())
+    record = {
+        "format": METADATA_FORMAT,
+        "data_version": content_sha256(store),
+        "built_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "quads": len(store),
+        "named_graphs": named,
+        "gongkai_version": __version__,
+        "pyoxigraph_version": pyoxigraph.__version__,
+        **extra,
+    }
+    file = folder / METADATA_FILE
+    with open(file, "w", encoding="utf-8", newline="\n") as handle:
+        json.dump(record, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def atomic_build(
+    store_dir: Path | str,
+    fill: Callable[[pyoxigraph.Store], None],
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Build a new store at ``store_dir`` from scratch and swap it in atomically.
+
+    ``fill`` receives an empty read-write ``pyoxigraph.Store`` in a temporary sibling
+    folder (``.<name>.building-<pid>``) and loads everything into it (``bulk_load``,
+    ``load``, ``extend`` ...). The store is then flushed, optimised, closed and
+    ``gongkai-store.json`` (data version, build time, counts, plus ``metadata``) is
+    written into it; finally the old store is renamed to ``.<name>.old``, the new one
+    renamed to ``store_dir`` and the old one removed.
+
+    If ``fill`` or any later step fails, the temporary folder is removed, ``store_dir``
+    is left exactly as it was and the exception propagates. A parent folder that
+    cannot be created or written raises :class:`GongkaiError` naming the store path
+    before anything is touched; so does a ``store_dir`` that exists but is not a store.
+    """
+    store_dir = Path(store_dir).absolute()
+    extra = _check_metadata(metadata)
+    parent = store_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GongkaiError(
+            f"cannot create the store's parent folder: {exc.strerror or exc}", file=str(store_dir)
+        ) from None
+    if store_dir.exists() and not store_dir.is_dir():
+        raise GongkaiError("store path is a file, not a folder", file=str(store_dir))
+    if store_dir.is_dir() and any(store_dir.iterdir()) and not _looks_like_store(store_dir):
+        raise GongkaiError(
+            "refusing to replace a folder that is not an Oxigraph store", file=str(store_dir)
+        )
+
+    with _build_lock(parent):
+        # leftovers of builds that crashed (the lock guarantees none is running)
+        for stale in parent.glob(_building_prefix(store_dir) + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        building = parent / f"{_building_prefix(store_dir)}{os.getpid()}"
+        try:
+            building.mkdir()
+        except OSError as exc:
+            raise GongkaiError(
+                f"cannot write in the store's folder {parent}: {exc.strerror or exc}",
+                file=str(store_dir),
+            ) from None
+
+        try:
+            store = pyoxigraph.Store(str(building))
+            try:
+                fill(store)
+                store.flush()
+                store.optimize()
+                _write_metadata(building, store, extra)
+            finally:
+                del store  # pyoxigraph closes the database when the object is freed
+                gc.collect()
+            _fsync_dir(building)
+            _swap_in(building, store_dir)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+
+
+def _swap_in(building: Path, store_dir: Path) -> None:
+    old = _old_path(store_dir)
+    if old.exists():
+        shutil.rmtree(old)
+    had_old = store_dir.exists()
+    if had_old:
+        os.rename(store_dir, old)
+    try:
+        os.rename(building, store_dir)
+    except BaseException:
+        if had_old:
+            os.rename(old, store_dir)
+        raise
+    _fsync_dir(store_dir.parent)
+    if had_old:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real vocabulary, the seed catalogs, one built store per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gongkai.manifest import load_manifest
+from gongkai.vocab import Lexicon, Vocabulary, load_vocabulary
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED_000 = REPO / "data/sources/000_c073cd0789e26141.txt"
+SEED_001 = REPO / "data/sources/001_cd5a28862c838c28.txt"
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(relative: str) -> Path:
+    """A file of ../shared/vendor; skipped where absent, except in CI where it must be there."""
+    path = SHARED / relative
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing in CI")
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def vocabulary() -> Vocabulary:
+    return load_vocabulary()
+
+
+@pytest.fixture(scope="session")
+def lexicon(vocabulary: Vocabulary) -> Lexicon:
+    return vocabulary.lexicon
+
+
+@pytest.fixture(scope="session")
+def seed_build():
+    """The seeds built and validated once: most integration tests read this."""
+    from gongkai.pipeline import build_graphs, validate_build
+
+    build = build_graphs(load_manifest(REPO / "data/sources.toml"))
+    validate_build(build)
+    return build
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_build, tmp_path_factory) -> Path:
+    from gongkai.pipeline import store_build
+
+    store = tmp_path_factory.mktemp("seed") / "store"
+    store_build(seed_build, store)
+    return store
