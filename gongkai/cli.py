@@ -19,11 +19,11 @@ from gongkai import __version__
 from gongkai.errors import GongkaiError
 from gongkai.manifest import check_source_fields, load_manifest
 from gongkai.model import CatalogSource, ParsedCatalog
-from gongkai.namespaces import DEFAULT_BASE, GK, bind_prefixes, sparql_prefixes
+from gongkai.namespaces import DEFAULT_BASE, GK, sparql_prefixes
 
 DEFAULT_STORE = Path("var/store")
 DEFAULT_MANIFEST = Path("data/sources.toml")
-INGEST_FORMATS = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}
+INGEST_FORMATS = ("turtle", "nquads", "trig", "jsonld")
 
 EPILOG = """\
 examples:
@@ -91,20 +91,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     build = build_graphs(sources, args.base, _progress(args))
     if args.ledger:
         write_ledger(args.ledger, build.catalogs)
-    if args.format in ("nquads", "trig"):
-        data = build.dataset()
-        for name, _graph in build.named_graphs():
-            if name not in build.graphs:
-                data.remove_graph(data.graph(name))
-        text = data.serialize(format=INGEST_FORMATS[args.format])
-    else:
-        merged = bind_prefixes(Graph())
-        for graph in build.graphs.values():
-            merged += graph
-        text = merged.serialize(format=INGEST_FORMATS[args.format])
+    text = serialize_graphs(build.graphs, args.format)
     _write_text(text, args.output)
     print(f"ingested {len(args.files)} file(s): {build.item_count} items", file=sys.stderr)
     return 0
+
+
+def serialize_graphs(graphs: dict[URIRef, Graph], fmt: str) -> str:
+    """Named graphs in an RDF format, through the one deterministic exporter."""
+    import pyoxigraph
+
+    from gongkai.export import serialize_store
+    from gongkai.store import OxigraphStore
+
+    memory = pyoxigraph.Store()
+    for name, graph in graphs.items():
+        memory.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES,
+                         to_graph=pyoxigraph.NamedNode(str(name)))
+    return serialize_store(OxigraphStore(memory, Path(":memory:"), read_only=True), fmt).decode("utf-8")
 
 
 def _write_text(text: str, output: Path | None) -> None:
@@ -287,7 +291,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="catalog title")
     p.add_argument("--input-format", default="pdf-text", help="format of the files: pdf-text (tab-separated) or csv")
     p.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
-    p.add_argument("--format", choices=sorted(INGEST_FORMATS), default="turtle", help="RDF format (default: turtle)")
+    p.add_argument("--format", choices=INGEST_FORMATS, default="turtle", help="RDF format (default: turtle)")
     p.add_argument("--ledger", type=Path, help="write the ledger as CSV")
     p.add_argument("--base", default=DEFAULT_BASE, help="IRI base")
     p.add_argument("-q", "--quiet", action="store_true")

@@ -11,7 +11,6 @@ from collections import Counter
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID, XSD
 
-from gongkai import __version__
 from gongkai.iri import IriMinter, text_key
 from gongkai.model import CatalogEntry, ParsedCatalog
 from gongkai.namespaces import CV, ELI, FOAF, GK, ORG, bind_prefixes
@@ -67,6 +66,8 @@ class _CatalogMapper:
         self.add(org, RDF.type, ORG.Organization)
         self.add(org, RDF.type, FOAF.Agent)
         self.add(org, SKOS.prefLabel, zh(name))
+        self.add(org, DCTERMS.title, zh(name))  # CPSV-AP: a foaf:Agent has a title and one identifier
+        self.add(org, DCTERMS.identifier, Literal(f"{self.code}/{text_key(name)}"))
         spatial, named = self.place_of(name)
         self.add(org, DCTERMS.spatial, spatial)
         for place in named:
@@ -177,7 +178,6 @@ class _CatalogMapper:
             self.add(file_node, DCTERMS.format, Literal(source.format))
         if source.note:
             self.add(file_node, DCTERMS.description, Literal(source.note))
-        self.add(catalog, PROV.wasGeneratedBy, Literal(f"gongkai {__version__}"))
 
     def item(self, entry: CatalogEntry, key: str, domain_label: str) -> URIRef:
         item = self.mint.item(self.code, self.domain, key)

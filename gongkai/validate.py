@@ -34,6 +34,7 @@ from gongkai.namespaces import SH, bind_prefixes
 from gongkai.resources import shape_files
 
 VALIDATION_BASE = "https://w3id.org/gongkai/validation/"
+SHAPES_NAMESPACE = "https://w3id.org/gongkai/shapes#"
 SEVERITIES: tuple[str, ...] = ("Violation", "Warning", "Info")
 
 _SEVERITY_NAMES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -164,6 +165,7 @@ class ValidationReport:
         and each result ``<base>result/<hash>``; dct:source names the catalog graph."""
         ns = Namespace(base if base.endswith(("/", "#")) else base + "/")
         graph = bind_prefixes(Graph())
+        graph.bind("gks", SHAPES_NAMESPACE)
         report = ns["report"]
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(self.conforms)))
@@ -351,7 +353,9 @@ def _messages(messages: Iterable[Node], templates: list[Literal]) -> tuple[str, 
         lang = (message.language or "").lower().split("-")[0]
         if not lang:
             matching = [
-                t.language for t in templates if t.language and _template_matches(str(t), str(message))
+                t.language
+                for t in templates
+                if t.language and _template_matches(str(t), str(message))
             ]
             # pySHACL's own messages (shape without sh:message) are English.
             lang = matching[0].lower().split("-")[0] if matching else "en"

@@ -22,18 +22,50 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 CLASSES = {
-    "DisclosureItem", "Catalog", "SourceRow", "SourceFile", "Category", "Audience",
-    "DisclosureMethod", "DisclosureLevel", "ContentElement", "ChannelType", "PolicyDomain",
+    "DisclosureItem",
+    "Catalog",
+    "SourceRow",
+    "SourceFile",
+    "Category",
+    "Audience",
+    "DisclosureMethod",
+    "DisclosureLevel",
+    "ContentElement",
+    "ChannelType",
+    "PolicyDomain",
 }
 OBJECT_PROPERTIES = {
-    "inCatalog", "category", "legalBasis", "responsibleBody", "channel", "audience",
-    "disclosureMethod", "disclosureLevel", "contentElement", "domain", "standardItem",
-    "mentionsPlace", "mergedCellFrom",
+    "inCatalog",
+    "category",
+    "legalBasis",
+    "responsibleBody",
+    "channel",
+    "audience",
+    "disclosureMethod",
+    "disclosureLevel",
+    "contentElement",
+    "domain",
+    "standardItem",
+    "mentionsPlace",
+    "mergedCellFrom",
 }
 DATATYPE_PROPERTIES = {
-    "timeLimitWorkingDays", "timeLimitText", "legalBasisText", "divisionCode", "sourceFile",
-    "sourceLine", "rawText", "sha256", "rowNumber", "incomplete", "ticksLost", "unlisted",
-    "documentNumber", "level", "matchMethod", "matchScore",
+    "timeLimitWorkingDays",
+    "timeLimitText",
+    "legalBasisText",
+    "divisionCode",
+    "sourceFile",
+    "sourceLine",
+    "rawText",
+    "sha256",
+    "rowNumber",
+    "incomplete",
+    "ticksLost",
+    "unlisted",
+    "documentNumber",
+    "level",
+    "matchMethod",
+    "matchScore",
 }
 
 
@@ -72,13 +104,13 @@ def test_vocabulary_file_parses(path: Path) -> None:
 
 
 def test_exactly_the_agreed_terms_are_declared(ontology: Graph) -> None:
-    classes = {str(s)[len(GK):] for s in ontology.subjects(RDF.type, OWL.Class)}
-    object_props = {str(s)[len(GK):] for s in ontology.subjects(RDF.type, OWL.ObjectProperty)}
-    datatype_props = {str(s)[len(GK):] for s in ontology.subjects(RDF.type, OWL.DatatypeProperty)}
+    classes = {str(s)[len(GK) :] for s in ontology.subjects(RDF.type, OWL.Class)}
+    object_props = {str(s)[len(GK) :] for s in ontology.subjects(RDF.type, OWL.ObjectProperty)}
+    datatype_props = {str(s)[len(GK) :] for s in ontology.subjects(RDF.type, OWL.DatatypeProperty)}
     assert classes == CLASSES
     assert object_props == OBJECT_PROPERTIES
     assert datatype_props == DATATYPE_PROPERTIES
-    assert {str(t)[len(GK):] for t in declared_terms(ontology)} == (
+    assert {str(t)[len(GK) :] for t in declared_terms(ontology)} == (
         CLASSES | OBJECT_PROPERTIES | DATATYPE_PROPERTIES
     )
 
@@ -95,7 +127,8 @@ def test_every_term_is_labelled_in_english_and_chinese(ontology: Graph) -> None:
 def test_ontology_makes_no_statements_about_other_vocabularies(ontology: Graph) -> None:
     # Alignment is by our own subclass/subproperty axioms, never by redefining theirs.
     foreign = {
-        s for s in ontology.subjects()
+        s
+        for s in ontology.subjects()
         if isinstance(s, URIRef) and not s.startswith(str(GK)) and s != ONTOLOGY_IRI
     }
     assert foreign == set()
@@ -164,7 +197,9 @@ def test_time_limit_is_not_a_processing_time(ontology: Graph) -> None:
 
 
 def test_content_element_comment_names_cpsv_counterparts(ontology: Graph) -> None:
-    comment = str(next(c for c in ontology.objects(GK.contentElement, RDFS.comment) if c.language == "en"))
+    comment = str(
+        next(c for c in ontology.objects(GK.contentElement, RDFS.comment) if c.language == "en")
+    )
     assert "cpsv:hasInput" in comment and "办理材料" in comment
     assert "cv:hasCost" in comment and "收费依据及标准" in comment
 
@@ -174,7 +209,9 @@ def test_every_gk_term_used_in_shapes_is_declared(ontology: Graph) -> None:
     used: set[str] = set()
     for path in shape_files():
         shapes = Graph().parse(path, format="turtle")
-        used |= {str(t) for t in shapes.all_nodes() if isinstance(t, URIRef) and t.startswith(str(GK))}
+        used |= {
+            str(t) for t in shapes.all_nodes() if isinstance(t, URIRef) and t.startswith(str(GK))
+        }
         # gk: terms inside SPARQL constraints are text, not nodes.
         for literal in shapes.all_nodes():
             if isinstance(literal, Literal):
@@ -184,7 +221,7 @@ def test_every_gk_term_used_in_shapes_is_declared(ontology: Graph) -> None:
 
 
 def test_every_gk_term_used_in_python_is_declared(ontology: Graph) -> None:
-    declared = {str(t)[len(GK):] for t in declared_terms(ontology)}
+    declared = {str(t)[len(GK) :] for t in declared_terms(ontology)}
     pattern = re.compile(r"\bGK(?:\.(\w+)|\[\"(\w+)\"\])")
     for path in sorted((REPO / "gongkai").rglob("*.py")):
         used = {a or b for a, b in pattern.findall(path.read_text(encoding="utf-8"))}

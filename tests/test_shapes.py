@@ -48,7 +48,9 @@ def _fixture_triples() -> tuple[frozenset, frozenset]:
         # rdflib's TriG parser uses its own deprecated ConjunctiveGraph internally.
         dataset.parse(FIXTURE, format="trig")
     ontology = Graph().parse(resource_dir("ontology") / "gongkai.ttl", format="turtle")
-    return frozenset(dataset.graph(CATALOG)), frozenset(dataset.graph(VOCABULARY)) | frozenset(ontology)
+    return frozenset(dataset.graph(CATALOG)), frozenset(dataset.graph(VOCABULARY)) | frozenset(
+        ontology
+    )
 
 
 def load_fixture() -> tuple[Graph, Graph]:
@@ -75,7 +77,7 @@ def short(term: Node | None) -> str | None:
     if term is None:
         return None
     if isinstance(term, URIRef) and term.startswith(B) and not term.startswith(str(GK)):
-        return str(term)[len(B):]
+        return str(term)[len(B) :]
     return term.n3(bind_prefixes(Graph()).namespace_manager)
 
 
@@ -102,11 +104,17 @@ SHAPES = load_shapes()
 
 def test_shapes_parse_and_are_found() -> None:
     assert [p.name for p in shape_files()] == ["gongkai-shapes.ttl"]
-    assert (URIRef("https://w3id.org/gongkai/shapes#DisclosureItemShape"), RDF.type, SH.NodeShape) in SHAPES
+    assert (
+        URIRef("https://w3id.org/gongkai/shapes#DisclosureItemShape"),
+        RDF.type,
+        SH.NodeShape,
+    ) in SHAPES
 
 
 def all_shapes(shapes: Graph) -> set[Node]:
-    found = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape))
+    found = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(
+        shapes.subjects(RDF.type, SH.PropertyShape)
+    )
     found |= set(shapes.objects(None, SH.property)) | set(shapes.objects(None, SH.node))
     found |= set(shapes.subjects(SH.path, None)) | set(shapes.subjects(SH.targetClass, None))
     return found
@@ -149,7 +157,12 @@ def test_conforming_catalog_gives_no_result_at_all() -> None:
 
 
 def test_incomplete_false_and_ticks_lost_false_give_no_result() -> None:
-    assert run(add="<item/654002/social-insurance/0a1b2c3d4e> gk:incomplete false ; gk:ticksLost false .") == []
+    assert (
+        run(
+            add="<item/654002/social-insurance/0a1b2c3d4e> gk:incomplete false ; gk:ticksLost false ."
+        )
+        == []
+    )
 
 
 # --- Violations ------------------------------------------------------------------------
@@ -187,7 +200,7 @@ VIOLATIONS = {
     ),
     "body-not-an-organisation": dict(
         remove=((ITEM, GK.responsibleBody, None),),
-        add=f'<{I}> gk:responsibleBody <org/654002/untyped> .',
+        add=f"<{I}> gk:responsibleBody <org/654002/untyped> .",
         expect=[("Violation", I, "gk:responsibleBody")],
     ),
     "time-limit-negative": dict(
@@ -365,7 +378,11 @@ WARNINGS_AND_INFOS = {
         expect=[("Info", I, "gk:ticksLost")],
     ),
     "ticks-lost-and-left-unknown": dict(
-        remove=((ITEM, GK.audience, None), (ITEM, GK.disclosureMethod, None), (ITEM, GK.disclosureLevel, None)),
+        remove=(
+            (ITEM, GK.audience, None),
+            (ITEM, GK.disclosureMethod, None),
+            (ITEM, GK.disclosureLevel, None),
+        ),
         add=f"<{I}> gk:ticksLost true .",
         expect=[
             ("Info", I, "gk:ticksLost"),
@@ -395,7 +412,9 @@ def test_warning_or_info(case: str) -> None:
 
 
 def test_negative_time_limit_reports_the_value() -> None:
-    [result] = run(remove=((ITEM, GK.timeLimitWorkingDays, None),), add=f"<{I}> gk:timeLimitWorkingDays -1 .")
+    [result] = run(
+        remove=((ITEM, GK.timeLimitWorkingDays, None),), add=f"<{I}> gk:timeLimitWorkingDays -1 ."
+    )
     assert result.value == Literal(-1)
     assert "non-negative" in result.message_en and "非负整数" in result.message_zh
 
@@ -440,9 +459,11 @@ def test_audience_outside_scheme_reports_the_concept() -> None:
         add=f"<{I}> gk:audience <vocab/method/proactive> .",
     )
     assert result.value == URIRef(B + "vocab/method/proactive")
-    assert result.source_shape == URIRef("https://w3id.org/gongkai/shapes#DisclosureItem-audienceClass")
+    assert result.source_shape == URIRef(
+        "https://w3id.org/gongkai/shapes#DisclosureItem-audienceClass"
+    )
 
 
 def test_vocabulary_entries_are_not_reported_per_catalog() -> None:
     # A broken organisation in the vocabulary is not the catalog's fault.
-    assert run(add_vocab='<org/000000/nameless> a cv:PublicOrganisation .') == []
+    assert run(add_vocab="<org/000000/nameless> a cv:PublicOrganisation .") == []

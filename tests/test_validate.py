@@ -11,11 +11,11 @@ import sys
 import warnings
 from pathlib import Path
 
+import pyshacl
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-import pyshacl
 from gongkai.errors import GongkaiError
 from gongkai.namespaces import DEFAULT_BASE, GK, SH
 from gongkai.resources import resource_dir
@@ -46,7 +46,9 @@ def _fixture_triples() -> tuple[frozenset, frozenset]:
     with warnings.catch_warnings(action="ignore", category=DeprecationWarning):
         dataset.parse(FIXTURE, format="trig")
     ontology = Graph().parse(resource_dir("ontology") / "gongkai.ttl", format="turtle")
-    return frozenset(dataset.graph(CATALOG)), frozenset(dataset.graph(VOCABULARY)) | frozenset(ontology)
+    return frozenset(dataset.graph(CATALOG)), frozenset(dataset.graph(VOCABULARY)) | frozenset(
+        ontology
+    )
 
 
 def graph_of(triples) -> Graph:
@@ -99,7 +101,9 @@ def test_each_catalog_is_validated_on_its_own(report: ValidationReport) -> None:
     # Validated as one union the good copy would supply the missing body: the
     # per-catalog run is what makes the Violation visible.
     union = catalogs[CATALOG] + catalogs[BROKEN] + vocabulary
-    _conforms, union_report, _text = pyshacl.validate(union, shacl_graph=load_shapes(), inference="none")
+    _conforms, union_report, _text = pyshacl.validate(
+        union, shacl_graph=load_shapes(), inference="none"
+    )
     assert (None, SH.resultPath, GK.responsibleBody) not in union_report
 
 
@@ -121,7 +125,10 @@ def test_empty_report_conforms() -> None:
     empty = ValidationReport([])
     assert empty.conforms is True
     assert empty.counts() == {"Violation": 0, "Warning": 0, "Info": 0}
-    assert empty.to_text() == "SHACL: conforms (0 Violation, 0 Warning, 0 Info; 0 graph(s) with results)\n"
+    assert (
+        empty.to_text()
+        == "SHACL: conforms (0 Violation, 0 Warning, 0 Info; 0 graph(s) with results)\n"
+    )
     assert json.loads(empty.to_json()) == {
         "conforms": True,
         "counts": {"Violation": 0, "Warning": 0, "Info": 0},
@@ -140,13 +147,16 @@ def test_warnings_alone_still_conform() -> None:
 
 def test_to_text(report: ValidationReport) -> None:
     lines = report.to_text().splitlines()
-    assert lines[0] == "SHACL: does not conform (1 Violation, 1 Warning, 1 Info; 1 graph(s) with results)"
+    assert (
+        lines[0]
+        == "SHACL: does not conform (1 Violation, 1 Warning, 1 Info; 1 graph(s) with results)"
+    )
     graph, item = f"<{BROKEN}>", f"<{ITEM}>"
     assert lines[1:] == [
         f"Violation\t{graph}\t{item}\tgk:responsibleBody\t-\t"
         "A disclosure item needs at least one responsible body (a cv:PublicOrganisation)",
         f"Warning\t{graph}\t{item}\tgk:audience\t-\tAudience unknown",
-        f"Info\t{graph}\t{item}\tgk:ticksLost\t\"true\"^^xsd:boolean\t"
+        f'Info\t{graph}\t{item}\tgk:ticksLost\t"true"^^xsd:boolean\t'
         "The source row lost cells, so its audience, method and level ticks cannot be told "
         "apart; they are left unknown, not guessed",
     ]
@@ -204,16 +214,27 @@ def test_output_is_deterministic_across_runs(report: ValidationReport) -> None:
 
 
 def test_turtle_is_deterministic_across_processes(report: ValidationReport) -> None:
-    env = dict(os.environ, PYTHONHASHSEED="12345", PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]))
+    env = dict(
+        os.environ,
+        PYTHONHASHSEED="12345",
+        PYTHONPATH=os.pathsep.join([str(REPO), str(REPO / "tests")]),
+    )
     code = "import sys, test_validate; sys.stdout.write(test_validate.build_report().to_turtle())"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout == report.to_turtle()
 
 
 def test_result_iri_depends_on_what_the_result_says() -> None:
     base = dict(
-        severity="Warning", focus_node=ITEM, result_path=GK.audience, value=None,
-        message_en="Audience unknown", message_zh="公开对象未知", source_shape=None,
+        severity="Warning",
+        focus_node=ITEM,
+        result_path=GK.audience,
+        value=None,
+        message_en="Audience unknown",
+        message_zh="公开对象未知",
+        source_shape=None,
     )
     a = ValidationResult(graph=CATALOG, **base)
     assert a.key() == ValidationResult(graph=CATALOG, **base).key()
@@ -227,13 +248,21 @@ def test_sparql_messages_keep_their_language() -> None:
     catalog.remove((ORG_, DCTERMS.spatial, None))
     catalog.add((ORG_, DCTERMS.spatial, URIRef(B + "place/654301")))
     [result] = validate_catalogs({CATALOG: catalog}, graph_of(vocabulary_triples)).results
-    assert result.message_en.endswith("names a different place than the catalog: 阿勒泰市 (654301), not 伊宁市 (654002)")
-    assert result.message_zh.startswith("公开主体或渠道「伊宁市人力资源和社会保障局」所属地为阿勒泰市")
+    assert result.message_en.endswith(
+        "names a different place than the catalog: 阿勒泰市 (654301), not 伊宁市 (654002)"
+    )
+    assert result.message_zh.startswith(
+        "公开主体或渠道「伊宁市人力资源和社会保障局」所属地为阿勒泰市"
+    )
 
 
 def test_load_shapes_reads_the_shapes_folder() -> None:
     shapes = load_shapes()
-    assert (URIRef("https://w3id.org/gongkai/shapes#CatalogShape"), SH.targetClass, GK.Catalog) in shapes
+    assert (
+        URIRef("https://w3id.org/gongkai/shapes#CatalogShape"),
+        SH.targetClass,
+        GK.Catalog,
+    ) in shapes
 
 
 def test_unusable_shapes_raise_a_gongkai_error() -> None:
