@@ -75,5 +75,11 @@ class IriMinter:
     def dataset(self) -> URIRef:
         return self._iri("dataset")
 
+    def validation_graph(self) -> URIRef:
+        return self._iri("graph/validation")
+
+    def validation_base(self) -> str:
+        return self.base + "validation/"
+
     def vocabulary_graph(self) -> URIRef:
         return self._iri("graph/vocabulary")

@@ -60,7 +60,13 @@ class Build:
         minter = IriMinter(self.vocabulary.base)
         vocabulary = bind_prefixes(Graph(identifier=minter.vocabulary_graph()))
         vocabulary += self.vocabulary.graph
-        return [*sorted(self.graphs.items()), (minter.vocabulary_graph(), vocabulary), (minter.dataset(), self.description)]
+        graphs = [*sorted(self.graphs.items()), (minter.vocabulary_graph(), vocabulary), (minter.dataset(), self.description)]
+        if self.report is not None:
+            # The SHACL report is published beside the data it judges.
+            report = bind_prefixes(Graph(identifier=minter.validation_graph()))
+            report += self.report.to_graph(minter.validation_base())
+            graphs.append((minter.validation_graph(), report))
+        return graphs
 
     def dataset(self) -> Dataset:
         dataset = Dataset()

@@ -24,7 +24,18 @@ def items_named(graph, name):
 def test_one_named_graph_per_catalog(seed_build):
     assert sorted(seed_build.graphs) == [ARXAN, YINING]
     names = [str(name) for name, _ in seed_build.named_graphs()]
-    assert names == [str(ARXAN), str(YINING), B + "graph/vocabulary", B + "dataset"]
+    assert names[:4] == [str(ARXAN), str(YINING), B + "graph/vocabulary", B + "dataset"]
+    # the SHACL report joins them once the build was validated
+    assert names[4:] == ([B + "graph/validation"] if seed_build.report is not None else [])
+
+
+def test_validation_report_is_a_named_graph(seed_build, seed_report):
+    from gongkai.namespaces import SH
+
+    name, report = seed_build.named_graphs()[-1]
+    assert str(name) == B + "graph/validation"
+    assert (URIRef(B + "validation/report"), RDF.type, SH.ValidationReport) in report
+    assert len(set(report.subjects(RDF.type, SH.ValidationResult))) == sum(seed_report.counts().values())
 
 
 def test_stable_core_of_an_item(seed_build):
