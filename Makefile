@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STORE  := var/store
+YASGUI_VERSION := 4.6.2
+YASGUI := webapp/static/vendor/yasgui/yasgui.min.js
 # What the graph is built from: rebuild for `make serve` when any of these is newer.
 SOURCES := $(shell find data ontology -type f 2>/dev/null | sort)
 
@@ -26,14 +28,24 @@ build: install
 $(STORE)/gongkai-store.json: $(SOURCES) | $(STAMP)
 	$(BIN)/gongkai build
 
-serve: $(STORE)/gongkai-store.json
-	@if $(BIN)/gongkai serve --help >/dev/null 2>&1; then \
-		exec $(BIN)/gongkai serve; \
+serve: $(STORE)/gongkai-store.json $(YASGUI)
+	exec $(BIN)/gongkai serve --store $(STORE) --host 127.0.0.1 --port 5000
+
+# The SPARQL editor (YASGUI) from the npm registry, into a git-ignored static folder.
+# Without npm the editor page still works as a plain form.
+$(YASGUI):
+	@if command -v npm >/dev/null 2>&1; then \
+		rm -rf .cache/npm && mkdir -p .cache/npm $(dir $@) && \
+		npm install --prefix .cache/npm --no-audit --no-fund --ignore-scripts --loglevel=error \
+			@zazuko/yasgui@$(YASGUI_VERSION) && \
+		cp .cache/npm/node_modules/@zazuko/yasgui/build/yasgui.min.js \
+		   .cache/npm/node_modules/@zazuko/yasgui/build/yasgui.min.css $(dir $@) || \
+		echo "YASGUI could not be installed: the editor falls back to a plain form" >&2; \
 	else \
-		echo "The graph is built at $(STORE). Serving comes with the web app (gongkai serve)."; \
+		echo "npm not found: the SPARQL editor falls back to a plain form" >&2; \
 	fi
 
-test: install
+test: install $(YASGUI)
 	$(BIN)/ruff check .
 	@status=0; $(BIN)/pytest -q || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; fi; \
@@ -46,7 +58,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_build.py
 
 clean:
-	rm -rf var build dist test-artifacts .pytest_cache .ruff_cache *.egg-info
+	rm -rf var build dist test-artifacts .pytest_cache .ruff_cache *.egg-info .cache webapp/static/vendor
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean

@@ -1,4 +1,4 @@
-"""The `gongkai` command: build, ingest, validate, export, query, stats.
+"""The `gongkai` command: build, ingest, validate, export, query, queries, stats.
 
 Errors a user can cause (bad files, bad manifest, unwritable store) end in one line on
 stderr that names the file and line, and exit status 2; nothing already built is lost.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from gongkai.namespaces import DEFAULT_BASE, GK, sparql_prefixes
 DEFAULT_STORE = Path("var/store")
 DEFAULT_MANIFEST = Path("data/sources.toml")
 INGEST_FORMATS = ("turtle", "nquads", "trig", "jsonld")
+SAVED_QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 EPILOG = """\
 examples:
@@ -32,7 +34,9 @@ examples:
   gongkai validate --format json         SHACL report of the built store
   gongkai export --format trig -o dump.trig
   gongkai query 'SELECT (COUNT(*) AS ?n) WHERE { ?i a gk:DisclosureItem }'
+  gongkai query items-per-place --param place=654002   run a saved query (`gongkai queries`)
   gongkai stats
+  gongkai serve --port 5000              web app and SPARQL endpoint on http://127.0.0.1:5000/
 """
 
 
@@ -216,16 +220,66 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _bind_saved_query(name: str, params: Sequence[str]):
+    """The bound saved query called ``name``; None when ``name`` is a file or SPARQL text."""
+    from gongkai.saved_queries import bind, load_queries
+
+    if name.endswith(".rq") or not SAVED_QUERY_NAME.match(name) or Path(name).is_file():
+        if params:
+            raise GongkaiError("--param applies to saved queries only (`gongkai queries` lists them)")
+        return None
+    queries = load_queries()
+    if name not in queries:
+        raise GongkaiError(f"no saved query named {name!r} (`gongkai queries` lists them)")
+    raw: dict[str, list[str]] = {}
+    for param in params:
+        key, sep, value = param.partition("=")
+        if not sep or not key:
+            raise GongkaiError(f"--param takes NAME=VALUE, not {param!r}")
+        raw.setdefault(key, []).append(value)
+    return bind(queries[name], raw)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from gongkai.store import OxigraphStore
 
-    sparql = _query_text(args.query)
+    bound = _bind_saved_query(args.query, args.param)
+    sparql = bound.text if bound is not None else _query_text(args.query)
+    substitutions = bound.oxigraph_substitutions() if bound is not None else None
     with OxigraphStore.open(args.store) as store:
         try:
-            result = store.query(sparql)
+            result = store.query(sparql, substitutions=substitutions)
         except SyntaxError as exc:
             raise GongkaiError(f"SPARQL syntax error: {exc}", file=args.query if args.query.endswith(".rq") else None) from None
         sys.stdout.write(format_solutions(result, args.format))
+    if bound is not None and bound.page_size is not None:
+        print(f"page {bound.page}, at most {bound.page_size} rows (--param page=N, --param page_size=N)",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from gongkai.saved_queries import load_queries
+
+    queries = load_queries()
+    if args.format == "json":
+        listing = [
+            {"name": q.name, "summary": q.summary, "tags": q.tags, "example": q.example,
+             "pagination": q.pagination,
+             "parameters": [{"name": p.name, "type": p.type, "required": p.must_be_given, "list": p.multi,
+                             "default": list(p.default) if p.multi and p.default else p.default,
+                             "enum": list(p.enum), "description": p.description} for p in q.parameters]}
+            for q in queries.values()
+        ]
+        print(json.dumps(listing, ensure_ascii=False, indent=2))
+        return 0
+    for query in queries.values():
+        print(f"{query.name}  {query.summary}")
+        for p in query.parameters:
+            kind = f"{p.type}{', several' if p.multi else ''}, {'required' if p.must_be_given else 'optional'}"
+            default = "" if p.default is None else f" [default: {', '.join(map(str, p.default)) if p.multi else p.default}]"
+            print(f"    --param {p.name}=…  ({kind}) {p.description}{default}")
+    print(f"({len(queries)} saved queries; run one with `gongkai query NAME --param NAME=VALUE`)")
     return 0
 
 
@@ -235,6 +289,14 @@ SELECT (COUNT(DISTINCT ?catalog) AS ?catalogs) (COUNT(DISTINCT ?place) AS ?place
   ?catalog a gk:Catalog ; dct:spatial ?place .
   OPTIONAL { ?item gk:inCatalog ?catalog }
 }"""
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from webapp.serve import serve
+
+    serve(args.store, args.host, args.port, query_timeout=args.query_timeout, max_rows=args.max_rows,
+          threads=args.threads, workers=args.query_workers)
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -309,11 +371,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("query", help="run a SPARQL query (file.rq or text) against the store")
+    p = sub.add_parser("query", help="run a SPARQL query (saved query name, file.rq or text) against the store")
     store_option(p)
-    p.add_argument("query", help="a .rq file or the query text; gk:, dct:, skos:, ... prefixes are predeclared")
+    p.add_argument("query", help="a saved query's NAME (see `gongkai queries`), a .rq file or the query text; "
+                                 "gk:, dct:, skos:, ... prefixes are predeclared")
     p.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a saved query's parameter (repeat it for several parameters or values)")
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("queries", help="list the saved queries and their parameters")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_queries)
+
+    p = sub.add_parser("serve", help="serve the web app and the SPARQL endpoint (waitress, read-only)")
+    store_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port (default: 5000)")
+    p.add_argument("--query-timeout", type=float, default=30.0, help="seconds after which a query is stopped (default: 30)")
+    p.add_argument("--max-rows", type=int, default=10_000, help="row cap of query results (default: 10000)")
+    p.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default: 8)")
+    p.add_argument("--query-workers", type=int, default=2, help="query worker processes (default: 2)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("stats", help="catalogs, places, items, triples, warnings")
     store_option(p)

@@ -48,3 +48,8 @@ def test_browsers_prefer_html():
     assert not prefers_html(None)
     assert not prefers_html("application/sparql-results+json, text/html;q=0.5")
     assert prefers_html("text/html;q=0.9, text/turtle;q=0.5")
+
+
+def test_plain_json_accept_gets_sparql_json():
+    assert choose("application/json", RESULTS) == "json"
+    assert choose("text/xml", RESULTS) == "xml"
