@@ -374,11 +374,9 @@ def _name_before_content(cell: str, lexicon: Lexicon) -> tuple[str, str] | None:
 def _piece_of_field_above(cell: str, kind: Kind, block: _Block) -> Kind:
     """A name-looking cell that is a piece of a field value above ('伊宁市人力资源和社会保障'
     cut from '伊宁市人力资源和社会保障局') belongs to that field."""
-    if kind not in (Kind.NAME, Kind.FRAGMENT):
-        return kind
+    if kind != Kind.NAME:
+        return kind  # one- or two-character fragments are rejected, never merged into a field
     text = clean(cell)
-    if len(text) < 2:
-        return kind
     for role, (value, _line) in block.fields.items():
         if text in value.replace(" ", ""):
             return ROLE_KIND[role]

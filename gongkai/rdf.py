@@ -122,6 +122,9 @@ class _CatalogMapper:
             self.add(concept, SKOS.broader, self.category(path[:-1]))
         else:
             self.add(concept, SKOS.topConceptOf, scheme)
+            self.add(scheme, RDF.type, SKOS.ConceptScheme)
+            self.add(scheme, SKOS.prefLabel, zh(f"{self.source.place_name}公开事项分类"))
+            self.add(scheme, DCTERMS.source, self.catalog)
         return concept
 
     def source_row(self, line: int, raw: str | None = None) -> URIRef:

@@ -15,7 +15,8 @@ def test_q_values_decide():
 
 def test_combined_header_with_wildcards():
     accept = "text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8"
-    assert choose(accept, RESULTS) == "json"  # only */* matches: the server's first choice
+    assert choose(accept, RESULTS) == "xml"  # application/xml;q=0.9 (named) beats */*;q=0.8
+    assert choose("text/html, */*;q=0.8", RESULTS) == "json"  # only */*: the server's first choice
     assert choose("text/*", RESULTS) == "csv"
 
 

@@ -88,13 +88,18 @@ def choose(
         return None
     ranges = parse_accept(accept)
     scored = [
-        (max(quality(ranges, t) for t in (media_type, *ALIASES.get(media_type, ()))), -index, name)
+        (max([quality(ranges, media_type), *(_named(ranges, t) for t in ALIASES.get(media_type, ()))]), -index, name)
         for index, (name, media_type) in enumerate(offers.items())
     ]
     best = max(scored, default=None)
     if best is None or best[0] <= 0:
         return None
     return best[2]
+
+
+def _named(ranges: Sequence[MediaRange], media_type: str) -> float:
+    """The q of a range naming ``media_type`` exactly (aliases never match wildcards)."""
+    return max((r.q for r in ranges if r.matches(media_type) == 2), default=0.0)
 
 
 def prefers_html(accept: str | None) -> bool:
