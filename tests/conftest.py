@@ -59,3 +59,13 @@ def seed_store(seed_build, seed_report, tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("seed") / "store"
     store_build(seed_build, store)
     return store
+
+
+@pytest.fixture(scope="session")
+def seed_app(seed_store):
+    """The web app over the seed store (Flask test client use; no live server)."""
+    import webapp
+
+    application = webapp.create_app({"GONGKAI_STORE": str(seed_store), "TESTING": True})
+    yield application
+    application.extensions["gongkai"].close()

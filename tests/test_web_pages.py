@@ -13,7 +13,6 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-import webapp
 from gongkai.export import FORMATS
 from gongkai.namespaces import GK, SH
 from gongkai.store import OxigraphStore
@@ -32,15 +31,13 @@ QUAD_FORMATS = {"nquads", "trig", "jsonld"}
 
 
 @pytest.fixture(scope="module")
-def app(seed_store):
-    application = webapp.create_app({"GONGKAI_STORE": str(seed_store), "TESTING": True})
-    yield application
-    application.extensions["gongkai"].close()
+def app(seed_app):
+    return seed_app
 
 
 @pytest.fixture(scope="module")
-def client(app):
-    return app.test_client()
+def client(seed_app):
+    return seed_app.test_client()
 
 
 @pytest.fixture(scope="module")

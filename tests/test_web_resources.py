@@ -12,7 +12,6 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-import webapp
 from gongkai.namespaces import GK
 
 BASE = "https://w3id.org/gongkai/"
@@ -30,15 +29,13 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 @pytest.fixture(scope="module")
-def app(seed_store):
-    application = webapp.create_app({"GONGKAI_STORE": str(seed_store), "TESTING": True})
-    yield application
-    application.extensions["gongkai"].close()
+def app(seed_app):
+    return seed_app
 
 
 @pytest.fixture(scope="module")
-def client(app):
-    return app.test_client()
+def client(seed_app):
+    return seed_app.test_client()
 
 
 def _select(app, sparql: str) -> list[dict[str, str]]:
