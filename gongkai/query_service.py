@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -238,6 +239,11 @@ def execute(
 # --------------------------------------------------------------------------- workers
 
 
+# Stores up to this many quads are copied into each worker's memory, where Oxigraph
+# answers several times faster than from disk (≈ 100 bytes a quad: 2M quads ≈ 200 MB).
+IN_MEMORY_QUADS = int(os.environ.get("GONGKAI_IN_MEMORY_QUADS", "2000000"))
+
+
 def _open(path: str, store: OxigraphStore | None, attempts: int = 5) -> OxigraphStore:
     """The store, reopened when a build has swapped a new one into place.
 
@@ -251,7 +257,12 @@ def _open(path: str, store: OxigraphStore | None, attempts: int = 5) -> Oxigraph
     attempt = 1
     while True:
         try:
-            return OxigraphStore.open(path, read_only=True)
+            opened = OxigraphStore.open(path, read_only=True)
+            if opened.size() <= IN_MEMORY_QUADS:
+                copy = opened.in_memory()
+                opened.close()
+                return copy
+            return opened
         except GongkaiError:
             if attempt >= attempts:
                 raise
