@@ -56,6 +56,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_queries.py
 
 clean:
 	rm -rf var build dist test-artifacts .pytest_cache .ruff_cache *.egg-info .cache webapp/static/vendor

@@ -31,22 +31,16 @@ status is 0 even when the bar fails (then FAIL is printed), unless --check is gi
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import RESULTS, ROOT, machine, machine_line, summary, timed, utc_now, write_results
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -54,7 +48,6 @@ if TYPE_CHECKING:
     from gongkai.pipeline import Build
 
 MANIFEST = ROOT / "data" / "sources.toml"
-RESULTS = ROOT / "benchmarks" / "results"
 BAR_S = 5.0
 QUERY_RUNS = 50
 QUERY = """
@@ -66,21 +59,6 @@ SELECT ?place (COUNT(DISTINCT ?item) AS ?n) WHERE {
 
 
 # ---------------------------------------------------------------- measuring
-
-
-def timed(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def summary(samples: list[float]) -> dict[str, Any]:
-    return {
-        "median": statistics.median(samples),
-        "min": min(samples),
-        "max": max(samples),
-        "samples": samples,
-    }
 
 
 def run_cold(args: list[str]) -> float:
@@ -240,44 +218,6 @@ def measure_query(
 # ---------------------------------------------------------------- reporting
 
 
-def machine() -> dict[str, Any]:
-    import pyoxigraph
-    import pyshacl
-    import rdflib
-
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-
-    def git(*args: str) -> str:
-        try:
-            out = subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
-            )
-        except (OSError, subprocess.SubprocessError):
-            return ""
-        return out.stdout.strip() if out.returncode == 0 else ""
-
-    commit = git("rev-parse", "HEAD")
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "nproc": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "cpu_model": cpu,
-        "git_commit": commit or None,
-        "git_dirty": bool(git("status", "--porcelain")) if commit else None,
-        "rdflib": rdflib.__version__,
-        "pyshacl": pyshacl.__version__,
-        "pyoxigraph": pyoxigraph.__version__,
-    }
-
-
 # (figure, its baseline or None, what the row says)
 ROWS: list[tuple[str, str | None, str]] = [
     ("cold_build_s", "cold_plain_s", "`gongkai build`, fresh process (bar: < 5 s)"),
@@ -306,9 +246,7 @@ def markdown(doc: dict[str, Any]) -> str:
     lines = [
         f"# Build benchmark: two seed catalogs ({doc['date']})",
         "",
-        f"{facts['cpu_model'] or 'unknown CPU'}, {facts['nproc']} CPUs, Python {facts['python']}, "
-        f"commit {(facts['git_commit'] or 'unknown')[:12]}{' (dirty)' if facts['git_dirty'] else ''}; "
-        f"{doc['repeat']} repeats, query medians over {QUERY_RUNS} runs. Ratio = baseline / ours.",
+        f"{machine_line(facts)}; {doc['repeat']} repeats, query medians over {QUERY_RUNS} runs. Ratio = baseline / ours.",
         "",
         "| figure | what | median | baseline median | ratio |",
         "|---|---|---:|---:|---:|",
@@ -362,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     cold = figures["cold_build_s"]["median"]
     doc = {
         "benchmark": "build-seeds",
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date": utc_now(),
         "machine": machine(),
         "repeat": args.repeat,
         "query_runs": QUERY_RUNS,
@@ -380,11 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "query": {"text": QUERY.strip(), "answer": answer},
     }
     text = markdown(doc)
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / "build-seeds.json").write_text(
-        json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    (args.results / "build-seeds.md").write_text(text, encoding="utf-8")
+    write_results(args.results, "build-seeds", doc, text)
     print(text)
     if not doc["bar"]["pass"]:
         print(f"FAIL: cold build median {cold:.3f} s is not under {BAR_S:g} s")

@@ -1,0 +1,424 @@
+"""Saved-query benchmark on the seed data (queries/*.rq over data/sources.toml).
+
+Every figure is measured beside a baseline in the same run and reported as a median,
+a p95 and a ratio (machines are noisy). Ratios are baseline / ours: above 1 means ours
+is faster.
+
+    python benchmarks/bench_queries.py [--repeat N] [--clients K] [--seconds S] [--check]
+
+Per saved query, bound with its defaults (``bind(query, {})``):
+  http_ms      GET /queries/<name> with Accept: application/sparql-results+json on the
+               real web app under waitress on loopback, over one kept-alive http.client
+               connection: what a dashboard sees (routing, binding, the hop to a query
+               worker process, the engine, serialisation). The bar: median under 50 ms.
+  engine_ms    gongkai.query_service.execute on the embedded store, in-process (the
+               engine and the conversion of its results; no HTTP, no worker hop).
+  baseline_ms  the plain approach: rdflib's SPARQL engine over an rdflib Dataset of the
+               same quads (the store's N-Quads dump, default graph = the union), the
+               same text, parameters bound with initBindings. When rdflib fails on a
+               query, its error is recorded instead of a number.
+The three run interleaved, after one warm-up each; N runs each (default 30). (The web
+app binds paginated queries with one extra row, to know whether a next page exists.)
+
+/sparql throughput: K client threads (default 4), each on its own kept-alive
+connection, send one simple SELECT for at most S seconds (default 5) and 2,000
+requests in all; requests/s, p50/p95 latency and errors. Its baseline, in the same
+run and with the same bounds: one client. Scaling = K-client requests/s / 1-client.
+The clients share the server's process (and its GIL): a lower bound for a real server.
+
+Results go to benchmarks/results/queries-seeds.{json,md}; the Markdown table is printed
+too. The exit status is 0 even when the bar fails (then FAIL is printed), unless
+--check is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from _common import RESULTS, ROOT, machine, machine_line, p95, summary, utc_now, write_results
+
+if TYPE_CHECKING:
+    from rdflib import Dataset
+    from rdflib.term import Identifier
+
+    from gongkai.saved_queries import BoundQuery
+
+MANIFEST = ROOT / "data" / "sources.toml"
+BAR_MS = 50.0
+ACCEPT = "application/sparql-results+json"
+MAX_REQUESTS = 2000  # per throughput run, all clients together
+SIMPLE_SELECT = """PREFIX gk: <https://w3id.org/gongkai/ontology#>
+SELECT ?catalog WHERE { ?catalog a gk:Catalog } ORDER BY ?catalog"""
+LIBRARIES = ("rdflib", "pyoxigraph", "flask", "werkzeug", "waitress")
+
+
+# ---------------------------------------------------------------- the seed store
+
+
+def build_store(store: Path) -> dict[str, Any]:
+    from gongkai.manifest import load_manifest
+    from gongkai.pipeline import build_graphs, store_build, validate_build
+
+    build = build_graphs(load_manifest(MANIFEST))
+    validate_build(build)
+    store_build(build, store)
+    return {"catalogs": len(build.graphs), "items": build.item_count, "triples": build.triple_count}
+
+
+def rdflib_dataset(store: Path) -> Dataset:
+    """The store's quads in an rdflib Dataset whose default graph is the union."""
+    from rdflib import Dataset
+
+    from gongkai.export import serialize_store
+    from gongkai.store import OxigraphStore
+
+    with OxigraphStore.open(store) as db:
+        dump = serialize_store(db, "nquads")
+    dataset = Dataset(default_union=True)
+    dataset.parse(data=dump, format="nquads")
+    return dataset
+
+
+def rdflib_term(term: Mapping[str, Any]) -> Identifier:
+    """A SPARQL-JSON term as an rdflib term."""
+    from rdflib import BNode, Literal, URIRef
+
+    if term["type"] == "uri":
+        return URIRef(term["value"])
+    if term["type"] == "bnode":
+        return BNode(term["value"])
+    if "xml:lang" in term:
+        return Literal(term["value"], lang=term["xml:lang"])
+    if "datatype" in term:
+        return Literal(term["value"], datatype=URIRef(term["datatype"]))
+    return Literal(term["value"])
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+@contextlib.contextmanager
+def served(store: Path) -> Iterator[int]:
+    """The web app under waitress on 127.0.0.1 (a free port, yielded), as `gongkai serve`."""
+    import waitress.server
+    from waitress import wasyncore
+
+    from webapp import create_app
+
+    app = create_app({"GONGKAI_STORE": str(store)})
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, name="bench-waitress", daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)
+    finally:  # close every socket from the server's own thread, so its loop ends cleanly
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(10)
+        server.task_dispatcher.shutdown()
+        app.extensions["gongkai"].close()
+
+
+class Client:
+    """One kept-alive HTTP/1.1 connection to the server (reopened if the server closes it)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            self.conn.request("GET", path, headers={"Accept": ACCEPT})
+            response = self.conn.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def http_rows(path: str, status: int, body: bytes) -> int:
+    if status != 200:
+        raise SystemExit(f"GET {path} answered {status}:\n{body.decode(errors='replace')[:2000]}")
+    return len(json.loads(body)["results"]["bindings"])
+
+
+# ---------------------------------------------------------------- saved queries
+
+
+def measure_queries(store: Path, port: int, repeat: int) -> dict[str, dict[str, Any]]:
+    from gongkai.query_service import execute
+    from gongkai.saved_queries import bind, load_queries
+    from gongkai.store import OxigraphStore
+
+    dataset = rdflib_dataset(store)
+    client = Client(port)
+    results: dict[str, dict[str, Any]] = {}
+    with OxigraphStore.open(store) as db:
+        for name, query in sorted(load_queries().items()):
+            print(f"  {name}", file=sys.stderr, flush=True)
+            bound: BoundQuery = bind(query, {})
+            path = f"/queries/{quote(name)}"
+            init = {var: rdflib_term(term) for var, term in bound.substitutions.items()}
+
+            def http_run(path: str = path) -> int:
+                return http_rows(path, *client.get(path))
+
+            def engine_run(bound: BoundQuery = bound) -> int:
+                return len(execute(db, bound.text, substitutions=bound.substitutions).bindings)
+
+            def baseline_run(bound: BoundQuery = bound, init: dict = init) -> int:
+                return len(list(dataset.query(bound.text, initBindings=init)))
+
+            runs = {"http_ms": http_run, "engine_ms": engine_run, "baseline_ms": baseline_run}
+            rows: dict[str, int] = {}
+            errors: dict[str, str] = {}
+            for figure, run in runs.items():  # the warm-up, which also gives the answer sizes
+                try:
+                    rows[figure] = run()
+                except Exception as exc:
+                    if figure != "baseline_ms":
+                        raise
+                    errors[figure] = f"{type(exc).__name__}: {exc}"
+            samples: dict[str, list[float]] = {figure: [] for figure in rows}
+            for _ in range(repeat):  # interleaved, so noise hits all three alike
+                for figure in samples:
+                    start = time.perf_counter()
+                    runs[figure]()
+                    samples[figure].append((time.perf_counter() - start) * 1000)
+            figures = {f: {**summary(s), "p95": p95(s)} for f, s in samples.items()}
+            ratios = {}
+            if "baseline_ms" in figures:
+                base = figures["baseline_ms"]["median"]
+                ratios = {
+                    "baseline/engine": base / figures["engine_ms"]["median"],
+                    "baseline/http": base / figures["http_ms"]["median"],
+                }
+            results[name] = {
+                "rows": {figure.removesuffix("_ms"): n for figure, n in rows.items()},
+                "rows_agree": len(set(rows.values())) == 1,
+                "substitutions": bound.substitutions,
+                "figures": figures,
+                "ratios": ratios,
+                "baseline_error": errors.get("baseline_ms"),
+                "under_bar": figures["http_ms"]["median"] < BAR_MS,
+            }
+    client.close()
+    return results
+
+
+# ---------------------------------------------------------------- /sparql throughput
+
+
+def throughput(port: int, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads sending SIMPLE_SELECT, bounded by ``seconds`` and MAX_REQUESTS."""
+    path = "/sparql?" + urlencode({"query": SIMPLE_SELECT})
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    budget = [MAX_REQUESTS]
+    warm = Client(port)
+    http_rows(path, *warm.get(path))
+    warm.close()
+
+    def client_loop(deadline: float) -> None:
+        client = Client(port)
+        while time.perf_counter() < deadline:
+            with lock:
+                if budget[0] == 0:
+                    break
+                budget[0] -= 1
+            start = time.perf_counter()
+            try:
+                status, body = client.get(path)
+                error = None if status == 200 else f"HTTP {status}"
+            except (OSError, http.client.HTTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                if error is None:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(error)
+        client.close()
+
+    start = time.perf_counter()
+    threads = [
+        threading.Thread(target=client_loop, args=(start + seconds,)) for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    return {
+        "clients": clients,
+        "wall_s": wall,
+        "requests": len(latencies) + len(errors),
+        "requests_per_s": len(latencies) / wall,
+        "p50_ms": summary(latencies)["median"] if latencies else None,
+        "p95_ms": p95(latencies) if latencies else None,
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:5],
+    }
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    def ms(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+    def times(value: float | None) -> str:
+        return "—" if value is None else f"{value:.1f}x"
+
+    lines = [
+        f"# Saved-query benchmark: seed data ({doc['date']})",
+        "",
+        f"{machine_line(doc['machine'])}, load average {doc['load_average']['before'][0]:.2f} "
+        f"before, {doc['load_average']['after'][0]:.2f} after; {doc['corpus']['triples']} triples, "
+        f"{len(doc['queries'])} saved queries bound with their defaults, {doc['repeat']} runs each "
+        "after a warm-up. Times in ms (median / p95). http = GET /queries/<name> on the web app "
+        "(waitress, loopback, keep-alive); engine = query_service.execute in-process; "
+        "rdflib = rdflib SPARQL on a Dataset of the same quads. Ratio = rdflib / ours.",
+        "",
+        "| query | rows | http | engine | rdflib | rdflib/engine | rdflib/http | http < 50 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for name, result in doc["queries"].items():
+        figures, ratios = result["figures"], result["ratios"]
+
+        def cell(figure: str, figures: dict[str, Any] = figures) -> str:
+            found = figures.get(figure)
+            return f"{ms(found['median'])} / {ms(found['p95'])}" if found else "error"
+
+        rows = result["rows"]
+        lines.append(
+            f"| {name} | {rows['engine']}{'' if result['rows_agree'] else ' ≠'} "
+            f"| {cell('http_ms')} | {cell('engine_ms')} | {cell('baseline_ms')} "
+            f"| {times(ratios.get('baseline/engine'))} | {times(ratios.get('baseline/http'))} "
+            f"| {'yes' if result['under_bar'] else '**no**'} |"
+        )
+    bar = doc["bar"]
+    worst = doc["queries"][bar["worst_query"]]["figures"]["http_ms"]
+    lines += [
+        "",
+        f"Under {BAR_MS:g} ms median over HTTP: {bar['under']} of {bar['of']} saved queries — "
+        f"**{'PASS' if bar['pass'] else 'FAIL'}**. Worst median: {bar['worst_query']}, "
+        f"{ms(worst['median'])} ms (p95 {ms(worst['p95'])} ms).",
+    ]
+    mismatched = [name for name, r in doc["queries"].items() if not r["rows_agree"]]
+    if mismatched:
+        details = "; ".join(
+            f"{name} {doc['queries'][name]['rows']}" for name in mismatched
+        )
+        lines.append(f"Row counts differ (≠): {details}.")
+    for name, result in doc["queries"].items():
+        if result["baseline_error"]:
+            lines.append(f"rdflib failed on {name}: {result['baseline_error'][:200]}")
+    one, many = doc["throughput"]["one_client"], doc["throughput"]["clients"]
+    lines += [
+        "",
+        f"/sparql throughput, one simple SELECT, at most {doc['throughput']['seconds']:g} s and "
+        f"{MAX_REQUESTS} requests per run:",
+        "",
+        "| clients | requests | requests/s | p50 ms | p95 ms | errors |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in (one, many):
+        lines.append(
+            f"| {run['clients']} | {run['requests']} | {run['requests_per_s']:.0f} "
+            f"| {ms(run['p50_ms'])} | {ms(run['p95_ms'])} | {run['errors']} |"
+        )
+    scaling = doc["throughput"]["scaling"]
+    lines += ["", f"Scaling ({many['clients']} clients / 1 client, requests/s): {times(scaling)}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--repeat", type=int, default=30, help="runs of every query and approach (default: 30)"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=4, help="client threads for /sparql throughput (default: 4)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="time bound of each throughput run (default: 5)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when any HTTP median is 50 ms or more"
+    )
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, help="folder for queries-seeds.{json,md}"
+    )
+    args = parser.parse_args(argv)
+    if args.repeat < 1 or args.clients < 1 or not 0 < args.seconds <= 60:
+        parser.error("--repeat and --clients must be at least 1, --seconds in (0, 60]")
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="gongkai-bench-") as tmp:
+        store = Path(tmp) / "store"
+        print("building the seed store ...", file=sys.stderr, flush=True)
+        corpus = build_store(store)
+        with served(store) as port:
+            print(f"saved queries ({args.repeat} runs x 3 approaches) ...", file=sys.stderr, flush=True)
+            queries = measure_queries(store, port, args.repeat)
+            print("/sparql throughput ...", file=sys.stderr, flush=True)
+            one = throughput(port, 1, args.seconds)
+            many = throughput(port, args.clients, args.seconds)
+
+    medians = {name: r["figures"]["http_ms"]["median"] for name, r in queries.items()}
+    worst = max(medians, key=medians.__getitem__)
+    under = sum(r["under_bar"] for r in queries.values())
+    doc = {
+        "benchmark": "queries-seeds",
+        "date": utc_now(),
+        "machine": machine(LIBRARIES),
+        "load_average": {"before": load_before, "after": os.getloadavg()},  # 1, 5, 15 min
+        "repeat": args.repeat,
+        "corpus": corpus,
+        "bar": {
+            "figure": "http_ms median, every saved query",
+            "limit_ms": BAR_MS,
+            "under": under,
+            "of": len(queries),
+            "worst_query": worst,
+            "worst_median_ms": medians[worst],
+            "pass": under == len(queries),
+        },
+        "queries": queries,
+        "ratio_meaning": "baseline (rdflib) median / our median; above 1 means ours is faster",
+        "throughput": {
+            "query": SIMPLE_SELECT,
+            "seconds": args.seconds,
+            "max_requests": MAX_REQUESTS,
+            "one_client": one,
+            "clients": many,
+            "scaling": many["requests_per_s"] / one["requests_per_s"] if one["requests_per_s"] else None,
+        },
+    }
+    text = markdown(doc)
+    write_results(args.results, "queries-seeds", doc, text)
+    print(text)
+    if not doc["bar"]["pass"]:
+        print(f"FAIL: {len(queries) - under} saved queries have an HTTP median of {BAR_MS:g} ms or more")
+        return 1 if args.check else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
