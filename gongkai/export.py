@@ -15,6 +15,9 @@ Same store content -> byte-identical file, whatever the process or its hash seed
 Blank nodes are written but get fresh labels from rdflib, so only the two line-based
 formats stay byte-identical when a store holds blank nodes. rdflib normalises
 non-canonical literals (``"01"^^xsd:integer`` becomes ``1``) in the four rdflib formats.
+A whole xsd:decimal (a match score of 1 or 0, which Oxigraph stores as ``"1"``) is
+written in full, ``"1"^^xsd:decimal``, in Turtle and TriG: rdflib's shorthand ``1.0``
+would read back as another lexical form.
 
 A file is written to a temporary sibling and renamed into place, so a failed export
 never leaves a half-written file.
@@ -32,6 +35,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.plugin import register
+from rdflib.plugins.serializers.trig import TrigSerializer
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.serializer import Serializer
 from rdflib.term import Node
 
 from gongkai.errors import GongkaiError
@@ -88,6 +96,31 @@ class _SortedDataset(Dataset):
         # ConjunctiveGraph.contexts: the same graphs, without Dataset's deprecation warning
         graphs = list(super(Dataset, self).contexts(triple))
         yield from sorted(graphs, key=lambda g: _term_key(g.identifier))
+
+
+def _whole_decimal(node: Node) -> bool:
+    return isinstance(node, Literal) and node.datatype == XSD.decimal and not any(c in node for c in ".eE")
+
+
+class _DecimalInFull:
+    """Turtle and TriG as rdflib writes them, but a whole xsd:decimal in full."""
+
+    def label(self, node: Node, position: int) -> str:
+        if _whole_decimal(node):
+            return node._literal_n3(use_plain=False, qname_callback=lambda dt: self.get_pname(dt, False))
+        return super().label(node, position)  # type: ignore[misc]
+
+
+class _TurtleSerializer(_DecimalInFull, TurtleSerializer):
+    pass
+
+
+class _TrigSerializer(_DecimalInFull, TrigSerializer):
+    pass
+
+
+register("gongkai-turtle", Serializer, "gongkai.export", "_TurtleSerializer")
+register("gongkai-trig", Serializer, "gongkai.export", "_TrigSerializer")
 
 
 def _prebind(graph: Graph, predicates: list[URIRef], strict: bool) -> None:
@@ -150,7 +183,7 @@ def _dataset(store: OxigraphStore) -> tuple[Dataset, int]:
 def _write_turtle(store: OxigraphStore, out: IO[bytes]) -> int:
     graph = _union_graph(store)
     _prebind(graph, list(graph.predicates()), strict=False)
-    graph.serialize(destination=out, format="turtle", encoding="utf-8")
+    graph.serialize(destination=out, format="gongkai-turtle", encoding="utf-8")
     return len(graph)
 
 
@@ -169,7 +202,7 @@ def _write_trig(store: OxigraphStore, out: IO[bytes]) -> int:
     dataset, count = _dataset(store)
     predicates = [p for _s, p, _o, _g in dataset.quads((None, None, None, None))]
     _prebind(dataset, predicates, strict=False)
-    dataset.serialize(destination=out, format="trig", encoding="utf-8")
+    dataset.serialize(destination=out, format="gongkai-trig", encoding="utf-8")
     return count
 
 

@@ -57,6 +57,19 @@ class IriMinter:
     def unlisted_law(self, title: str) -> URIRef:
         return self._iri(f"law/x-{text_key(title)}")
 
+    def match(self, subject: URIRef, what: str) -> URIRef:
+        """The reconciliation record of ``subject``: ``<item>/match/standard``,
+        ``<org or channel>/match/canonical``."""
+        return URIRef(f"{subject}/match/{what}")
+
+    def citation(self, item: URIRef, index: int) -> URIRef:
+        """The ``index``-th (1-based) legal basis an item cites: ``<item>/citation/1``."""
+        return URIRef(f"{item}/citation/{index}")
+
+    def candidate(self, match: URIRef, rank: int) -> URIRef:
+        """A candidate a reconciliation record proposes: ``<match>/candidate/1``."""
+        return URIRef(f"{match}/candidate/{rank}")
+
     def place(self, division_code: str) -> URIRef:
         return self._iri(f"place/{division_code}")
 

@@ -1,4 +1,4 @@
-"""The build, stage by stage: read -> parse -> map -> validate -> store.
+"""The build, stage by stage: read -> parse -> reconcile -> map -> validate -> store.
 
 Each stage is a function from data to data; this module only strings them together
 and does the I/O at the two ends (source files in, store or RDF file out).
@@ -9,19 +9,29 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
 from rdflib import Dataset, Graph, URIRef
 
+from gongkai.errors import GongkaiError
 from gongkai.iri import IriMinter
 from gongkai.model import CatalogSource, LedgerStatus, ParsedCatalog
 from gongkai.namespaces import DEFAULT_BASE, bind_prefixes
 from gongkai.parse import parse_catalog
 from gongkai.rdf import catalog_graph, dataset_description
 from gongkai.readers import read_rows
-from gongkai.store import atomic_build
+from gongkai.reconcile import (
+    CatalogReconciliation,
+    ReconciliationReport,
+    build_reference,
+    curated_mappings,
+    reconcile_catalog,
+)
+from gongkai.reconcile import reconciliation_report as _reconciliation_report
+from gongkai.remote import RemoteStore, metadata_record, store_graph_sources
+from gongkai.store import OxigraphStore, atomic_build
 from gongkai.validate import ValidationReport, validate_catalogs
 from gongkai.vocab import Vocabulary, load_vocabulary
 
@@ -46,6 +56,7 @@ class Build:
     description: Graph  # VoID/DCAT description of the whole dataset
     data_version: str
     report: ValidationReport | None = None
+    reconciliations: list[CatalogReconciliation] = field(default_factory=list)  # one per parsed catalog
 
     @property
     def item_count(self) -> int:
@@ -85,15 +96,20 @@ def parse_source(source: CatalogSource, vocabulary: Vocabulary) -> ParsedCatalog
 def build_graphs(
     sources: Iterable[CatalogSource], base: str = DEFAULT_BASE, progress: Progress = quiet
 ) -> Build:
-    """Read, parse and map every source; raises GongkaiError on the first bad file."""
+    """Read, parse, reconcile and map every source; raises GongkaiError on the first bad file."""
     vocabulary = load_vocabulary(base)
     minter = IriMinter(base)
+    reference = build_reference(vocabulary)
+    curated = curated_mappings()
     catalogs: list[ParsedCatalog] = []
+    reconciliations: list[CatalogReconciliation] = []
     graphs: dict[URIRef, Graph] = {}
     for source in sources:
         parsed = parse_source(source, vocabulary)
         catalogs.append(parsed)
-        graph = catalog_graph(parsed, vocabulary, minter)
+        reconciliation = reconcile_catalog(parsed, reference, curated)
+        reconciliations.append(reconciliation)
+        graph = catalog_graph(parsed, vocabulary, minter, reconciliation)
         if graph.identifier in graphs:
             graphs[graph.identifier] += graph  # two files of one catalog share its graph
         else:
@@ -103,9 +119,21 @@ def build_graphs(
             f"parsed {source.file_name}: {len(parsed.entries)} items from {len(parsed.ledger)} lines "
             f"({statuses.count(LedgerStatus.MERGED)} merged, {statuses.count(LedgerStatus.REJECTED)} rejected)"
         )
+        unmatched = sum(1 for item in reconciliation.items if not item.standard.matched)
+        unlisted = sum(1 for item in reconciliation.items for c in item.citations if not c.matched)
+        progress(
+            f"reconciled {source.file_name}: {len(reconciliation.items) - unmatched} of {len(reconciliation.items)} "
+            f"items to standard items, {unlisted} citation(s) of unlisted laws"
+        )
     version = data_version(catalogs, base)
     description = dataset_description(graphs, len(vocabulary.graph), minter, version)
-    return Build(catalogs, graphs, vocabulary, description, version)
+    return Build(catalogs, graphs, vocabulary, description, version, reconciliations=reconciliations)
+
+
+def reconciliation_report(build: Build) -> ReconciliationReport:
+    """What matched how, what did not, with suggested candidates (``to_text`` / ``to_json``
+    / ``to_csv``), for ``gongkai reconcile --report``."""
+    return _reconciliation_report(build)
 
 
 def data_version(catalogs: list[ParsedCatalog], base: str) -> str:
@@ -124,22 +152,52 @@ def validate_build(build: Build, progress: Progress = quiet) -> ValidationReport
     return build.report
 
 
-def store_build(build: Build, store_dir: Path, progress: Progress = quiet) -> None:
-    """Load every graph into a new embedded store and swap it in; atomic."""
+def _fill(build: Build, store: pyoxigraph.Store) -> None:
+    for name, graph in build.named_graphs():
+        data = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(str(name)))
 
-    def fill(store: pyoxigraph.Store) -> None:
-        for name, graph in build.named_graphs():
-            data = graph.serialize(format="nt", encoding="utf-8")
-            store.bulk_load(data, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(str(name)))
 
-    counts = build.report.counts() if build.report else {}
-    metadata = {
+def _store_metadata(build: Build) -> dict:
+    """What a build adds to the store's metadata (gongkai-store.json, or a server's build graph)."""
+    return {
         "sources_digest": build.data_version,
         "base": build.vocabulary.base,
         "catalogs": len(build.graphs),
         "items": build.item_count,
-        "validation": counts,
+        "validation": build.report.counts() if build.report else {},
         "sources": {c.source.file_name: c.sha256 for c in build.catalogs},
     }
+
+
+def store_build(build: Build, store_dir: Path, progress: Progress = quiet) -> None:
+    """Load every graph into a new embedded store and swap it in; atomic."""
     progress(f"loading {build.triple_count} triples into {store_dir}")
-    atomic_build(store_dir, fill, metadata)
+    atomic_build(store_dir, lambda store: _fill(build, store), _store_metadata(build))
+
+
+def push_build(build: Build, remote: RemoteStore, progress: Progress = quiet) -> dict:
+    """Load every graph of ``build`` into a remote SPARQL server, replacing its previous
+    push (see :meth:`gongkai.remote.RemoteStore.push` for how atomic that is).
+
+    The graphs are put together in memory first, so the data version is computed
+    exactly as for an embedded store. Returns the metadata stored on the server.
+    """
+    memory = pyoxigraph.Store()
+    _fill(build, memory)
+    record = metadata_record(memory, _store_metadata(build))
+    progress(f"loading {len(memory)} triples into {remote.location}")
+    store = OxigraphStore(memory, Path(remote.location), read_only=True)
+    return remote.push(store_graph_sources(store), record, progress)
+
+
+def push_store(store_dir: Path, remote: RemoteStore, progress: Progress = quiet) -> dict:
+    """Load every graph of the embedded store at ``store_dir`` (each catalog as its named
+    graph, the vocabulary, dataset and validation graphs) into a remote SPARQL server."""
+    with OxigraphStore.open(store_dir) as store:
+        metadata = store.metadata()
+        if not metadata.get("base"):
+            raise GongkaiError("the store has no metadata naming its base IRI (rebuild it with `gongkai build`)",
+                               file=str(store_dir))
+        progress(f"pushing {store.triple_count()} triples from {store_dir} to {remote.location}")
+        return remote.push(store_graph_sources(store), metadata, progress)

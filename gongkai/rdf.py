@@ -1,7 +1,20 @@
 """Map parsed catalogs to RDF: one named graph per catalog, every item traceable to its row.
 
-Pure: parsed records and the vocabulary in, rdflib graphs out. IRIs come from the one
-IriMinter, so the same input gives the same graph; there are no blank nodes.
+Pure: parsed records, their reconciliation and the vocabulary in, rdflib graphs out.
+IRIs come from the one IriMinter, so the same input gives the same graph; there are no
+blank nodes.
+
+Reconciliation (gongkai.reconcile) is stated as records with their own IRIs:
+
+- ``<item> gk:standardItem <standard item>`` when matched, and always
+  ``<item> gk:standardItemMatch <item/match/standard>``, a gk:Match with
+  gk:matchedConcept, gk:matchMethod, gk:matchScore, gk:matchedText and, for fuzzy and
+  unmatched items, gk:candidate nodes ``<item/match/standard/candidate/N>``;
+- per cited title ``<item> gk:citation <item/citation/N>``, a gk:Citation with
+  gk:citedAs (the title as printed), gk:legalResource (the matched law, or the unlisted
+  law node) and method, score, candidates; ``gk:legalBasis`` links the same law directly;
+- every organisation and channel ``gk:canonical`` its canonical node (itself when it is
+  the canonical name), and a variant also ``gk:canonicalMatch <node/match/canonical>``.
 """
 
 from __future__ import annotations
@@ -14,6 +27,20 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID, XSD
 from gongkai.iri import IriMinter, text_key
 from gongkai.model import CatalogEntry, ParsedCatalog
 from gongkai.namespaces import CV, ELI, FOAF, GK, ORG, bind_prefixes
+from gongkai.reconcile import (
+    CHANNEL,
+    EXACT,
+    FUZZY,
+    ORGANISATION,
+    UNMATCHED,
+    CatalogReconciliation,
+    ItemReconciliation,
+    Match,
+    build_reference,
+    curated_mappings,
+    reconcile_catalog,
+    score_literal,
+)
 from gongkai.vocab import Vocabulary
 
 
@@ -35,8 +62,11 @@ def item_keys(entries: tuple[CatalogEntry, ...]) -> list[str]:
 class _CatalogMapper:
     """Holds what every triple of one catalog shares: its graph, place, IRIs."""
 
-    def __init__(self, parsed: ParsedCatalog, vocabulary: Vocabulary, minter: IriMinter) -> None:
+    def __init__(
+        self, parsed: ParsedCatalog, vocabulary: Vocabulary, minter: IriMinter, reconciliation: CatalogReconciliation
+    ) -> None:
         self.parsed = parsed
+        self.reconciliation = reconciliation
         self.source = parsed.source
         self.vocabulary = vocabulary
         self.mint = minter
@@ -72,6 +102,7 @@ class _CatalogMapper:
         self.add(org, DCTERMS.spatial, spatial)
         for place in named:
             self.add(org, GK.mentionsPlace, place)
+        self.canonical(org, ORGANISATION, name)
         return org
 
     def channel(self, name: str) -> URIRef:
@@ -84,12 +115,31 @@ class _CatalogMapper:
         self.add(channel, DCTERMS.spatial, spatial)
         for place in named:
             self.add(channel, GK.mentionsPlace, place)
+        self.canonical(channel, CHANNEL, name)
         return channel
 
-    def law(self, title: str, document_number: str | None) -> URIRef:
-        known = self.vocabulary.law(title)
-        if known is not None:
-            return known
+    def canonical(self, node: URIRef, kind: str, name: str) -> None:
+        """``gk:canonical`` to the canonical node of the name (itself when canonical); a
+        variant also gets its reconciliation record."""
+        record = self.reconciliation.canonical(kind, name)
+        if record is None or record.canonical == name:
+            self.add(node, GK.canonical, node)
+            return
+        make = self.organisation if kind == ORGANISATION else self.channel
+        target = make(record.canonical)
+        self.add(node, GK.canonical, target)
+        match = self.mint.match(node, "canonical")
+        self.add(node, GK.canonicalMatch, match)
+        self.add(match, RDF.type, GK.Match)
+        self.add(match, GK.canonical, target)
+        self.add(match, GK.matchMethod, Literal(record.method))
+        self.add(match, GK.matchScore, Literal(score_literal(record.score)))
+        self.add(match, GK.matchedText, zh(record.canonical))
+        if record.note:
+            self.add(match, SKOS.note, Literal(record.note))
+
+    def unlisted_law(self, title: str, document_number: str | None) -> URIRef:
+        """A legal resource that matches no entry of the reference list, kept and flagged."""
         law = self.mint.unlisted_law(title)
         self.add(law, RDF.type, ELI.LegalResource)
         self.add(law, DCTERMS.title, zh(title))
@@ -182,7 +232,33 @@ class _CatalogMapper:
         if source.note:
             self.add(file_node, DCTERMS.description, Literal(source.note))
 
-    def item(self, entry: CatalogEntry, key: str, domain_label: str) -> URIRef:
+    def match_record(self, node: URIRef, match: Match, target: URIRef) -> None:
+        """Method, score, matched text, note and (for doubtful matches) candidates."""
+        self.add(node, GK.matchMethod, Literal(match.method))
+        self.add(node, GK.matchScore, Literal(score_literal(match.score)))
+        if match.method != EXACT and match.matched_text and match.matched_text != match.text:
+            self.add(node, GK.matchedText, zh(match.matched_text))
+        if match.note:
+            self.add(node, SKOS.note, Literal(match.note))
+        if match.method in (FUZZY, UNMATCHED):
+            for rank, candidate in enumerate(match.candidates, 1):
+                proposed = self.mint.candidate(node, rank)
+                self.add(node, GK.candidate, proposed)
+                self.add(proposed, RDF.type, GK.Candidate)
+                self.add(proposed, target, candidate.target)
+                self.add(proposed, GK.matchScore, Literal(score_literal(candidate.score)))
+                self.add(proposed, GK.candidateRank, Literal(rank))
+
+    def standard_item(self, item: URIRef, match: Match) -> None:
+        node = self.mint.match(item, "standard")
+        self.add(item, GK.standardItemMatch, node)
+        self.add(node, RDF.type, GK.Match)
+        if match.matched:
+            self.add(item, GK.standardItem, match.target)
+            self.add(node, GK.matchedConcept, match.target)
+        self.match_record(node, match, GK.matchedConcept)
+
+    def item(self, entry: CatalogEntry, key: str, domain_label: str, reconciled: ItemReconciliation) -> URIRef:
         item = self.mint.item(self.code, self.domain, key)
         self.add(item, RDF.type, GK.DisclosureItem)
         self.add(item, SKOS.prefLabel, zh(entry.name))
@@ -195,12 +271,21 @@ class _CatalogMapper:
         self.add(self.catalog, DCTERMS.hasPart, item)
         if entry.categories:
             self.add(item, GK.category, self.category(entry.categories))
+        self.standard_item(item, reconciled.standard)
         for element in entry.content_elements:
             self.add(item, GK.contentElement, self.content_element(element))
         if entry.legal_basis_text:
             self.add(item, GK.legalBasisText, zh(entry.legal_basis_text))
-        for citation in entry.legal_bases:
-            self.add(item, GK.legalBasis, self.law(citation.title, citation.document_number))
+        for index, (citation, match) in enumerate(zip(entry.legal_bases, reconciled.citations, strict=True), 1):
+            law = match.target if match.matched else self.unlisted_law(citation.title, citation.document_number)
+            self.add(item, GK.legalBasis, law)
+            node = self.mint.citation(item, index)
+            self.add(item, GK.citation, node)
+            self.add(node, RDF.type, GK.Citation)
+            self.add(node, RDF.type, GK.Match)
+            self.add(node, GK.citedAs, zh(citation.title))
+            self.add(node, GK.legalResource, law)
+            self.match_record(node, match, GK.legalResource)
         if entry.time_limit_text:
             self.add(item, GK.timeLimitText, zh(entry.time_limit_text))
         if entry.time_limit_days is not None:
@@ -226,14 +311,26 @@ class _CatalogMapper:
         return item
 
 
-def catalog_graph(parsed: ParsedCatalog, vocabulary: Vocabulary, minter: IriMinter) -> Graph:
-    """The named graph of one catalog (its IRI is the catalog's IRI)."""
-    mapper = _CatalogMapper(parsed, vocabulary, minter)
+def catalog_graph(
+    parsed: ParsedCatalog,
+    vocabulary: Vocabulary,
+    minter: IriMinter,
+    reconciliation: CatalogReconciliation | None = None,
+) -> Graph:
+    """The named graph of one catalog (its IRI is the catalog's IRI).
+
+    ``reconciliation`` is the catalog's reconciliation (``gongkai.reconcile``); without
+    it the catalog is reconciled here, with the shipped curated mappings.
+    """
+    if reconciliation is None:
+        reconciliation = reconcile_catalog(parsed, build_reference(vocabulary), curated_mappings())
+    mapper = _CatalogMapper(parsed, vocabulary, minter, reconciliation)
     mapper.catalog_metadata()
     domain_concept = vocabulary.domains.get(parsed.source.domain)
     domain_label = str(vocabulary.graph.value(domain_concept, SKOS.prefLabel)) if domain_concept else parsed.source.domain
-    for entry, key in zip(parsed.entries, item_keys(parsed.entries), strict=True):
-        mapper.item(entry, key, domain_label)
+    keys = item_keys(parsed.entries)
+    for entry, key, reconciled in zip(parsed.entries, keys, reconciliation.items, strict=True):
+        mapper.item(entry, key, domain_label, reconciled)
     return mapper.graph
 
 

@@ -33,6 +33,10 @@ CLASSES = {
     "ContentElement",
     "ChannelType",
     "PolicyDomain",
+    "StandardItem",
+    "Match",
+    "Citation",
+    "Candidate",
 }
 OBJECT_PROPERTIES = {
     "inCatalog",
@@ -48,6 +52,13 @@ OBJECT_PROPERTIES = {
     "standardItem",
     "mentionsPlace",
     "mergedCellFrom",
+    "standardItemMatch",
+    "matchedConcept",
+    "citation",
+    "legalResource",
+    "canonical",
+    "canonicalMatch",
+    "candidate",
 }
 DATATYPE_PROPERTIES = {
     "timeLimitWorkingDays",
@@ -66,6 +77,10 @@ DATATYPE_PROPERTIES = {
     "level",
     "matchMethod",
     "matchScore",
+    "matchedText",
+    "citedAs",
+    "candidateRank",
+    "garbledLabel",
 }
 
 
@@ -168,6 +183,14 @@ ALIGNMENT = [
     (GK.domain, RDFS.domain, GK.Catalog),
     (GK.domain, RDFS.range, GK.PolicyDomain),
     (GK.standardItem, RDFS.subPropertyOf, SKOS.closeMatch),
+    (GK.standardItem, RDFS.range, GK.StandardItem),
+    (GK.StandardItem, RDFS.subClassOf, SKOS.Concept),
+    (GK.Match, RDFS.subClassOf, PROV.Entity),
+    (GK.Citation, RDFS.subClassOf, GK.Match),
+    (GK.Candidate, RDFS.subClassOf, PROV.Entity),
+    (GK.legalResource, RDFS.range, ELI.LegalResource),
+    (GK.garbledLabel, RDFS.subPropertyOf, SKOS.altLabel),
+    (GK.matchScore, RDFS.range, XSD.decimal),
     (GK.mentionsPlace, RDFS.range, DCTERMS.Location),
     (GK.mergedCellFrom, RDFS.domain, GK.DisclosureItem),
     (GK.mergedCellFrom, RDFS.range, GK.SourceRow),

@@ -26,6 +26,8 @@ ROW = URIRef(B + "source/001_x.txt/L8")
 ORG_ = URIRef(B + "org/654002/k1")
 CHANNEL = URIRef(B + "channel/654002/k3")
 PLACE = URIRef(B + "place/654002")
+MATCH = URIRef(str(ITEM) + "/match/standard")
+CITATION = URIRef(str(ITEM) + "/citation/1")
 OTHER_PLACE = URIRef(B + "place/654301")
 
 TURTLE_HEADER = """
@@ -169,6 +171,8 @@ def test_incomplete_false_and_ticks_lost_false_give_no_result() -> None:
 
 I = "item/654002/social-insurance/0a1b2c3d4e"  # noqa: E741
 C = "catalog/654002/social-insurance"
+M = I + "/match/standard"
+CI = I + "/citation/1"
 
 VIOLATIONS = {
     "item-without-label": dict(
@@ -331,9 +335,72 @@ VIOLATIONS = {
         add="<channel/654002/k3> dct:type <vocab/audience/whole-society> .",
         expect=[("Violation", "channel/654002/k3", "dct:type")],
     ),
+    "item-without-match-record": dict(
+        remove=((ITEM, GK.standardItemMatch, None),),
+        expect=[("Violation", I, "gk:standardItemMatch")],
+    ),
+    "standard-item-outside-scheme": dict(
+        remove=((ITEM, GK.standardItem, None),),
+        add=f"<{I}> gk:standardItem <vocab/level/county> .",
+        expect=[("Violation", I, "gk:standardItem")],
+    ),
+    "unknown-match-method": dict(
+        remove=((MATCH, GK.matchMethod, None),),
+        add=f'<{M}> gk:matchMethod "guessed" .',
+        expect=[("Violation", M, "gk:matchMethod")],
+    ),
+    "match-score-above-one": dict(
+        remove=((MATCH, GK.matchScore, None),),
+        add=f"<{M}> gk:matchScore 1.5 .",
+        expect=[("Violation", M, "gk:matchScore")],
+    ),
+    "match-score-not-decimal": dict(
+        remove=((MATCH, GK.matchScore, None),),
+        add=f"<{M}> gk:matchScore 1 .",
+        expect=[("Violation", M, "gk:matchScore")],
+    ),
+    "citation-without-law": dict(
+        remove=((CITATION, GK.legalResource, None),),
+        expect=[("Violation", CI, "gk:legalResource")],
+    ),
+    "citation-without-title": dict(
+        remove=((CITATION, GK.citedAs, None),),
+        expect=[("Violation", CI, "gk:citedAs")],
+    ),
+    "candidate-without-rank": dict(
+        add=f"""<{M}> gk:candidate <{M}/candidate/1> .
+                <{M}/candidate/1> a gk:Candidate ; gk:matchScore 0.4 ;
+                    gk:matchedConcept <vocab/standard/social-insurance/01-02> .""",
+        expect=[("Violation", M + "/candidate/1", "gk:candidateRank")],
+    ),
+    "organisation-without-canonical": dict(
+        remove=((ORG_, GK.canonical, None),),
+        expect=[("Violation", "org/654002/k1", "gk:canonical")],
+    ),
+    "channel-canonical-not-a-channel": dict(
+        remove=((CHANNEL, GK.canonical, None),),
+        add="<channel/654002/k3> gk:canonical <org/654002/k1> .",
+        expect=[("Violation", "channel/654002/k3", "gk:canonical")],
+    ),
 }
 
 WARNINGS_AND_INFOS = {
+    "no-standard-item": dict(
+        remove=((ITEM, GK.standardItem, None), (MATCH, GK.matchedConcept, None), (MATCH, GK.matchMethod, None),
+                (MATCH, GK.matchScore, None)),
+        add=f'<{M}> gk:matchMethod "unmatched" ; gk:matchScore 0.0 .',
+        expect=[("Warning", I, "gk:standardItem")],
+    ),
+    "garbled-item-name": dict(
+        remove=((MATCH, GK.matchMethod, None), (MATCH, GK.matchScore, None)),
+        add=f'<{M}> gk:matchMethod "garbled-alias" ; gk:matchScore 0.9 .',
+        expect=[("Warning", M, "gk:matchMethod")],
+    ),
+    "garbled-citation": dict(
+        remove=((CITATION, GK.matchMethod, None), (CITATION, GK.matchScore, None)),
+        add=f'<{CI}> gk:matchMethod "garbled-alias" ; gk:matchScore 0.9 .',
+        expect=[("Warning", CI, "gk:matchMethod")],
+    ),
     "no-legal-basis": dict(
         remove=((ITEM, GK.legalBasis, None),),
         expect=[("Warning", I, "gk:legalBasis")],
@@ -426,6 +493,15 @@ def test_unlisted_law_warning_names_the_law() -> None:
     )
     assert result.value == URIRef(B + "law/x-abc")
     assert result.message_en == "The legal basis matches no known law"
+
+
+def test_garbled_citation_warning_points_at_the_citation() -> None:
+    [result] = run(
+        remove=((CITATION, GK.matchMethod, None),),
+        add=f'<{CI}> gk:matchMethod "garbled-alias" .',
+    )
+    assert (result.focus_node, result.value) == (CITATION, Literal("garbled-alias"))
+    assert "garbled, cut or misprinted" in result.message_en and "乱码" in result.message_zh
 
 
 def test_body_of_another_place_names_both_places() -> None:

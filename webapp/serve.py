@@ -9,17 +9,22 @@ from webapp import create_app
 
 
 def serve(store: Path, host: str = "127.0.0.1", port: int = 5000, *, query_timeout: float = 30.0,
-          max_rows: int = 10_000, threads: int = 8, workers: int = 2) -> None:
+          max_rows: int = 10_000, threads: int = 8, workers: int = 2, endpoint: str | None = None) -> None:
+    """Serve the embedded ``store`` -- or, with ``endpoint``, the graph of that SPARQL
+    server's query endpoint (``workers`` then bounds the queries in flight to it)."""
     import waitress
 
     app = create_app({
         "GONGKAI_STORE": str(store),
+        "GONGKAI_ENDPOINT": endpoint or "",
         "GONGKAI_QUERY_TIMEOUT": query_timeout,
         "GONGKAI_MAX_ROWS": max_rows,
         "GONGKAI_WORKERS": workers,
     })
-    print(f"Gongkai serving {store} on http://{host}:{port}/ (query timeout {query_timeout:g} s, "
-          f"max {max_rows} rows, {workers} query workers)", file=sys.stderr, flush=True)
+    source = f"the SPARQL server {endpoint}" if endpoint else str(store)
+    workers_text = f"at most {workers} remote queries at once" if endpoint else f"{workers} query workers"
+    print(f"Gongkai serving {source} on http://{host}:{port}/ (query timeout {query_timeout:g} s, "
+          f"max {max_rows} rows, {workers_text})", file=sys.stderr, flush=True)
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="gongkai", clear_untrusted_proxy_headers=True)
     finally:

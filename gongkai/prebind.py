@@ -1,0 +1,285 @@
+"""Pre-binding for engines that cannot take ``substitutions``: VALUES in the query text.
+
+The embedded store binds a query's parameters the way pyoxigraph does (SEP-0007
+``substitutions``): the variable acts as a constant wherever it is in scope, and keeps
+its value in the projection. A remote SPARQL 1.1 server only takes query text, so
+:func:`prebind` rewrites the query into plain SPARQL 1.1 with the same results:
+
+* ``VALUES ?v { term }`` is put first in the outermost WHERE pattern (so the
+  projection shows the value even where no pattern mentions the variable),
+* and first in every nested group pattern that mentions the variable (OPTIONAL,
+  UNION branches, GRAPH, MINUS, EXISTS ...), so it constrains the patterns where they
+  are evaluated -- not only after the fact, which would give the same answers but
+  scan the whole store;
+* a sub-SELECT sees the variable only when it projects it (or is ``SELECT *``), as in
+  pyoxigraph; it then gets the VALUES in its own WHERE pattern, so its LIMIT, ORDER BY
+  and aggregates apply to the bound rows -- as with pre-binding.
+
+Within the rules the saved queries already follow for pyoxigraph (see
+:mod:`gongkai.saved_queries`: a substituted variable is projected by the outermost
+SELECT, never tested with ``BOUND()``, never copied by a bare ``BIND``), the rewritten
+query gives the same solutions. The term is written in N-Triples syntax by pyoxigraph
+(so it is escaped, never spliced); blank nodes and triple terms cannot be bound this way.
+
+The scanner knows comments, the four string forms and IRIs, like
+:mod:`gongkai.sparql_guard`; it does not judge syntax -- the server does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pyoxigraph import BlankNode, Literal, NamedNode
+
+__all__ = ["has_relative_iri", "prebind"]
+
+_ECHAR = r"\\."
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<space>\s+)",
+            r"(?P<comment>\#[^\r\n]*)",
+            rf"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*(?:'''|\Z)"
+            rf'|"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*(?:"""|\Z)'
+            rf"|'(?:[^'\\\r\n]|{_ECHAR})*(?:'|$)"
+            rf'|"(?:[^"\\\r\n]|{_ECHAR})*(?:"|$))',
+            r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+            r"(?P<var>[?$][\w\u00B7]+)",
+            r"(?P<word>[\w:][\w\-.:\u00B7]*)",
+            r"(?P<other>.)",
+        ]
+    ),
+    re.MULTILINE | re.DOTALL,
+)
+FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "iri" | "var" | "word" | "other" ("{", "}", "(", ")", "*" ... one character)
+    text: str
+    start: int
+
+    def word(self, *words: str) -> bool:
+        return self.kind == "word" and self.text.upper() in words
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        assert match is not None  # "other" matches any single character
+        kind, value = match.lastgroup or "other", match.group()
+        if kind == "word" and value.endswith(".") and value.rstrip("."):
+            value = value.rstrip(".")  # "?s :p :o." ends a triple; a name never ends with '.'
+        pos = match.start() + len(value)
+        if kind not in ("space", "comment", "string"):
+            out.append(_Token(kind, value, match.start()))
+    return out
+
+
+@dataclass
+class _Select:
+    projected: set[str] | None  # None: SELECT *
+    where: _Group | None
+
+
+@dataclass
+class _Group:
+    open: int  # token index of "{"
+    close: int  # token index of the matching "}"
+    variables: set[str] = field(default_factory=set)  # mentioned at this level
+    children: list[_Group] = field(default_factory=list)
+    select: _Select | None = None  # the group's body is a sub-SELECT
+
+    def mentions(self) -> set[str]:
+        """Variables this group exposes to the pattern around it."""
+        if self.select is not None:
+            inner = self.select.where.mentions() if self.select.where else set()
+            return inner if self.select.projected is None else set(self.select.projected)
+        found = set(self.variables)
+        for child in self.children:
+            found |= child.mentions()
+        return found
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.match: dict[int, int] = {}
+        stack: list[int] = []
+        for i, token in enumerate(self.tokens):
+            if token.text == "{":
+                stack.append(i)
+            elif token.text == "}" and stack:
+                self.match[stack.pop()] = i
+
+    def close_of(self, i: int) -> int:
+        try:
+            return self.match[i]
+        except KeyError:
+            raise ValueError("cannot bind the parameters: unbalanced braces in the query") from None
+
+    def projection(self, i: int) -> tuple[set[str] | None, int]:
+        """Variables a SELECT projects (None for *), from token ``i`` after SELECT; returns
+        the index of the first token after the projection."""
+        projected: set[str] = set()
+        star = False
+        depth = 0
+        after_as = False
+        tokens = self.tokens
+        while i < len(tokens):
+            token = tokens[i]
+            if depth == 0 and (token.text == "{" or token.word("WHERE", "FROM")):
+                break
+            if token.text == "(":
+                depth += 1
+            elif token.text == ")":
+                depth -= 1
+            elif token.text == "*" and depth == 0:
+                star = True
+            elif token.kind == "var" and (depth == 0 or after_as):
+                projected.add(token.text[1:])
+            after_as = token.word("AS")
+            i += 1
+        return (None if star else projected), i
+
+    def group(self, i: int) -> _Group:
+        """The group pattern whose "{" is token ``i``."""
+        close = self.close_of(i)
+        group = _Group(open=i, close=close)
+        j = i + 1
+        if j < close and self.tokens[j].word("SELECT"):
+            group.select = self.sub_select(j + 1, close)
+            return group
+        values = False
+        while j < close:
+            token = self.tokens[j]
+            if token.text == "{":
+                if values:  # a VALUES data block: terms, not patterns
+                    j = self.close_of(j) + 1
+                    values = False
+                    continue
+                child = self.group(j)
+                group.children.append(child)
+                j = child.close + 1
+                continue
+            if token.kind == "var":
+                group.variables.add(token.text[1:])
+            elif token.word("VALUES"):
+                values = True
+            j += 1
+        return group
+
+    def sub_select(self, i: int, end: int) -> _Select:
+        projected, j = self.projection(i)
+        while j < end and self.tokens[j].text != "{":
+            j += 1
+        where = self.group(j) if j < end else None
+        return _Select(projected, where)
+
+
+_SCHEME = re.compile(r"^<[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def has_relative_iri(sparql: str) -> bool:
+    """Whether the query writes an IRI that needs a base (``<s>``, ``<#x>``, ``<>``).
+
+    Such a query only means the same on a remote server when it is sent with a BASE;
+    one without is sent untouched (so the server's error positions stay true).
+    """
+    return any(t.kind == "iri" and not _SCHEME.match(t.text) for t in _tokens(sparql))
+
+
+def _term_text(term: NamedNode | Literal | BlankNode | object) -> str:
+    if isinstance(term, (NamedNode, Literal)):
+        return str(term)  # N-Triples syntax, escaped by pyoxigraph
+    raise ValueError(f"cannot bind {term!r} in query text: only IRIs and literals can be sent to a remote server")
+
+
+def prebind(sparql: str, substitutions: Mapping[str, NamedNode | Literal]) -> str:
+    """``sparql`` with every substituted variable bound by VALUES (see the module doc).
+
+    Keys are variable names (a leading ``?`` or ``$`` is ignored). Raises ``ValueError``
+    when the query cannot be bound: a SELECT that does not project a substituted
+    variable (pyoxigraph refuses those too), a blank node or triple term as value, or no
+    WHERE pattern to bind in.
+    """
+    if not substitutions:
+        return sparql
+    terms = {name.lstrip("?$"): _term_text(term) for name, term in substitutions.items()}
+    scanner = _Scanner(sparql)
+    tokens = scanner.tokens
+    form_at = next((i for i, t in enumerate(tokens) if t.word(*FORMS)), None)
+    if form_at is None:
+        raise ValueError("cannot bind the parameters: not a SELECT, CONSTRUCT, ASK or DESCRIBE query")
+    form = tokens[form_at].text.upper()
+    i = form_at + 1
+    edits: list[tuple[int, str]] = []  # (offset in the text, text to insert there)
+    if form == "SELECT":
+        projected, i = scanner.projection(i)
+        if projected is not None:
+            missing = sorted(set(terms) - projected)
+            if missing:
+                raise ValueError(
+                    f"cannot bind the parameters: the SELECT projection does not contain ?{missing[0]}"
+                )
+    elif form == "CONSTRUCT" and i < len(tokens) and tokens[i].text == "{":
+        i = scanner.close_of(i) + 1  # the template: not a pattern
+    elif form == "CONSTRUCT" and i < len(tokens) and tokens[i].word("WHERE"):
+        # CONSTRUCT WHERE { triples }: its pattern is its template and takes no VALUES,
+        # so it is spelt out as CONSTRUCT { triples } WHERE { VALUES ... triples }.
+        brace = i + 1
+        if brace >= len(tokens) or tokens[brace].text != "{":
+            raise ValueError("cannot bind the parameters: no WHERE pattern")
+        close = scanner.close_of(brace)
+        template = sparql[tokens[brace].start : tokens[close].start + 1]
+        edits.append((tokens[i].start, template + " "))
+        i = brace
+    while i < len(tokens) and tokens[i].text != "{":
+        i += 1
+    if i >= len(tokens):
+        raise ValueError("cannot bind the parameters: the query has no WHERE pattern")
+    _bind(scanner, scanner.group(i), terms, set(terms), outermost=True, edits=edits)
+    text = sparql
+    for offset, insert in sorted(edits, key=lambda e: e[0], reverse=True):
+        text = text[:offset] + insert + text[offset:]
+    return text
+
+
+def _values(names: set[str], terms: Mapping[str, str]) -> str:
+    return " ".join(f"VALUES ?{name} {{ {terms[name]} }}" for name in sorted(names))
+
+
+def _bind(
+    scanner: _Scanner,
+    group: _Group,
+    terms: Mapping[str, str],
+    names: set[str],
+    *,
+    outermost: bool,
+    edits: list[tuple[int, str]],
+) -> None:
+    tokens = scanner.tokens
+    after_open = tokens[group.open].start + 1
+    if group.select is not None:
+        select = group.select
+        visible = set(names) if select.projected is None else names & select.projected
+        hidden = names - visible
+        if outermost and hidden:
+            # { SELECT ... } cannot take VALUES beside it: { VALUES ... { SELECT ... } }
+            edits.append((after_open, f" {_values(hidden, terms)} {{"))
+            edits.append((tokens[group.close].start, "} "))
+        if visible and select.where is not None:
+            _bind(scanner, select.where, terms, visible, outermost=True, edits=edits)
+        return
+    here = set(names) if outermost else names & group.mentions()
+    if here:
+        edits.append((after_open, f" {_values(here, terms)} "))
+    for child in group.children:
+        if names & child.mentions():
+            _bind(scanner, child, terms, names, outermost=False, edits=edits)
