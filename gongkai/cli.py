@@ -1,7 +1,11 @@
-"""The `gongkai` command: build, ingest, validate, export, query, queries, stats.
+"""The `gongkai` command: build, ingest, validate, export, query, queries, stats, serve, push.
 
-Errors a user can cause (bad files, bad manifest, unwritable store) end in one line on
-stderr that names the file and line, and exit status 2; nothing already built is lost.
+Errors a user can cause (bad files, bad manifest, unwritable store, an unreachable
+SPARQL server) end in one line on stderr that names the file and line (or the URL), and
+exit status 2; nothing already built is lost.
+
+``--endpoint`` / ``--store-endpoint`` / ``--update-endpoint`` put the graph on a remote
+SPARQL 1.1 server instead of the embedded store (gongkai.remote, docs/remote-servers.md).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -26,6 +31,7 @@ DEFAULT_STORE = Path("var/store")
 DEFAULT_MANIFEST = Path("data/sources.toml")
 INGEST_FORMATS = ("turtle", "nquads", "trig", "jsonld")
 SAVED_QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+UNLIMITED_ROWS = 2**62  # `gongkai query` prints every row, locally and remotely
 
 EPILOG = """\
 examples:
@@ -37,6 +43,10 @@ examples:
   gongkai query items-per-place --param place=654002   run a saved query (`gongkai queries`)
   gongkai stats
   gongkai serve --port 5000              web app and SPARQL endpoint on http://127.0.0.1:5000/
+  gongkai push --store-endpoint http://localhost:7878/store --update-endpoint http://localhost:7878/update \
+               --endpoint http://localhost:7878/query   load var/store into a SPARQL server
+  gongkai query --endpoint http://localhost:7878/query items-per-place   query it there
+  gongkai serve --endpoint http://localhost:7878/query  serve the web app from it
 """
 
 
@@ -67,15 +77,24 @@ def cmd_build(args: argparse.Namespace) -> int:
     from gongkai.pipeline import build_graphs, store_build, validate_build
 
     progress = _progress(args)
+    remote = _remote(args, write=True)  # before the build: a bad URL is reported at once
     sources = load_manifest(args.manifest)
     build = build_graphs(sources, args.base, progress)
     report = validate_build(build, progress)
     if args.ledger:
         write_ledger(args.ledger, build.catalogs)
-    store_build(build, args.store, progress)
+    if remote is not None:
+        from gongkai.pipeline import push_build
+
+        push_build(build, remote, progress)
+        _check_union(remote)
+        target = remote.location
+    else:
+        store_build(build, args.store, progress)
+        target = str(args.store)
     counts = report.counts()
     print(
-        f"built {args.store}: {len(build.graphs)} catalogs, {build.item_count} items, "
+        f"built {target}: {len(build.graphs)} catalogs, {build.item_count} items, "
         f"{build.triple_count} triples (sources digest {build.data_version})"
     )
     print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
@@ -128,15 +147,26 @@ def _write_text(text: str, output: Path | None) -> None:
         raise GongkaiError(f"cannot write: {exc.strerror}", file=str(output)) from None
 
 
-def _store_graphs(store_dir: Path) -> tuple[dict[URIRef, Graph], Graph]:
+def _open_store(args: argparse.Namespace):
+    """The embedded store, or an in-memory copy of the remote server's graphs."""
+    from gongkai.store import OxigraphStore
+
+    remote = _remote(args)
+    if remote is not None:
+        return remote.snapshot(), remote.metadata()
+    store = OxigraphStore.open(args.store)
+    return store, store.metadata()
+
+
+def _store_graphs(args: argparse.Namespace) -> tuple[dict[URIRef, Graph], Graph]:
     """Catalog graphs and the vocabulary graph, read back from the store."""
     import pyoxigraph
 
     from gongkai.iri import IriMinter
-    from gongkai.store import OxigraphStore
 
-    with OxigraphStore.open(store_dir) as store:
-        base = store.metadata().get("base", DEFAULT_BASE)
+    opened, metadata = _open_store(args)
+    with opened as store:
+        base = metadata.get("base", DEFAULT_BASE)
         vocabulary_name = str(IriMinter(base).vocabulary_graph())
         catalogs: dict[URIRef, Graph] = {}
         vocabulary = Graph()
@@ -153,7 +183,7 @@ def _store_graphs(store_dir: Path) -> tuple[dict[URIRef, Graph], Graph]:
 def cmd_validate(args: argparse.Namespace) -> int:
     from gongkai.validate import validate_catalogs
 
-    catalogs, vocabulary = _store_graphs(args.store)
+    catalogs, vocabulary = _store_graphs(args)
     report = validate_catalogs(catalogs, vocabulary)
     text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
     _write_text(text if text.endswith("\n") else text + "\n", args.output)
@@ -162,9 +192,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from gongkai.export import export_store
-    from gongkai.store import OxigraphStore
 
-    with OxigraphStore.open(args.store) as store:
+    opened, _metadata = _open_store(args)
+    with opened as store:
         count = export_store(store, args.format, args.output)
     print(f"exported {count} statements to {args.output}", file=sys.stderr)
     return 0
@@ -195,6 +225,38 @@ def format_solutions(result, fmt: str) -> str:
     variables = [v.value for v in result.variables]
     rows = [[_term_text(solution[v]) for v in variables] for solution in result]
     return render_table(variables, rows)
+
+
+def _remote_query(remote, sparql: str, substitutions, file: str | None):
+    """Run a query on the remote server; every failure becomes one GongkaiError line."""
+    from gongkai.query_service import QueryRefused, QuerySyntaxError, QueryTimeout
+
+    try:
+        return remote.query(sparql, substitutions=substitutions, max_rows=UNLIMITED_ROWS)
+    except QuerySyntaxError as exc:
+        raise GongkaiError(f"SPARQL syntax error (from {remote.location}): {exc.message}", file=file) from None
+    except QueryRefused as exc:
+        raise GongkaiError(exc.message, file=file) from None
+    except QueryTimeout as exc:
+        raise GongkaiError(f"{exc} (--remote-timeout SECONDS; {remote.location})", file=file) from None
+    except ValueError as exc:
+        raise GongkaiError(str(exc), file=file) from None
+
+
+def format_outcome(outcome, fmt: str) -> str:
+    """A remote query's outcome as `gongkai query` prints it (as format_solutions does)."""
+    from gongkai.results import serialize
+
+    if outcome.boolean is not None:
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": outcome.boolean}) + "\n"
+        return "true\n" if outcome.boolean else "false\n"
+    if outcome.ntriples is not None:
+        return serialize(outcome, "turtle").decode("utf-8")
+    if fmt in ("json", "csv", "tsv"):
+        return serialize(outcome, fmt).decode("utf-8")
+    rows = [[row[v]["value"] if v in row else "" for v in outcome.variables] for row in outcome.bindings]
+    return render_table(outcome.variables, rows)
 
 
 def _term_text(term) -> str:
@@ -245,6 +307,15 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     bound = _bind_saved_query(args.query, args.param)
     sparql = bound.text if bound is not None else _query_text(args.query)
+    remote = _remote(args)
+    if remote is not None:
+        outcome = _remote_query(remote, sparql, bound.substitutions if bound is not None else None,
+                                args.query if args.query.endswith(".rq") else None)
+        sys.stdout.write(format_outcome(outcome, args.format))
+        if bound is not None and bound.page_size is not None:
+            print(f"page {bound.page}, at most {bound.page_size} rows (--param page=N, --param page_size=N)",
+                  file=sys.stderr)
+        return 0
     substitutions = bound.oxigraph_substitutions() if bound is not None else None
     with OxigraphStore.open(args.store) as store:
         try:
@@ -295,13 +366,87 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from webapp.serve import serve
 
     serve(args.store, args.host, args.port, query_timeout=args.query_timeout, max_rows=args.max_rows,
-          threads=args.threads, workers=args.query_workers)
+          threads=args.threads, workers=args.query_workers, endpoint=args.endpoint)
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from gongkai.pipeline import build_graphs, reconciliation_report
+
+    build = build_graphs(load_manifest(args.manifest), args.base, _progress(args))
+    report = reconciliation_report(build)
+    text = {"text": report.to_text, "json": report.to_json, "csv": report.to_csv}[args.format]()
+    _write_text(text if text.endswith("\n") else text + "\n", args.output)
+    return 0
+
+
+def _run_saved(args: argparse.Namespace, name: str, arguments: dict[str, list[str]]) -> list[dict[str, str]]:
+    """A saved query's rows (plain values) on the embedded store or a remote server."""
+    from gongkai.saved_queries import bind, load_queries
+
+    query = load_queries()[name]
+    bound = bind(query, {**arguments, "page_size": [str(query.pagination)]} if query.pagination else arguments)
+    if getattr(args, "endpoint", None):
+        outcome = _remote_query(_remote(args), bound.text, bound.substitutions, None)
+    else:
+        from gongkai.query_service import execute
+        from gongkai.store import OxigraphStore
+
+        with OxigraphStore.open(args.store) as store:
+            outcome = execute(store, bound.text, substitutions=bound.substitutions, max_rows=UNLIMITED_ROWS)
+    return [{k: v["value"] for k, v in row.items()} for row in outcome.bindings]
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from gongkai.compare import pivot_matrix
+
+    for code in args.codes:
+        check_source_fields({"place_code": code, "place_name": "-", "domain": "x"}, "command line", None)
+    arguments = {"place": list(args.codes)}
+    coverage = _run_saved(args, "compare-coverage", arguments)
+    matrix = pivot_matrix(_run_saved(args, "compare-matrix", arguments))
+    found = [r["place_code"] for r in coverage]
+    missing = [c for c in args.codes if c not in found]
+    if missing:
+        raise GongkaiError(f"no catalog in the store for place code(s) {', '.join(missing)}")
+    places = list(args.codes)
+    if args.format == "json":
+        print(json.dumps({"places": places, "coverage": coverage, "matrix": matrix}, ensure_ascii=False, indent=2))
+        return 0
+    headers = ["notation", "standard_item", "category", *places]
+    rows = [[row["notation"], row["label"], row["category"],
+             *(f"{row['cells'][c]['status']} {row['cells'][c]['count']}" if args.format == "csv"
+               else f"{row['cells'][c]['mark']} {row['cells'][c]['count'] or ''}".rstrip() for c in places)]
+            for row in matrix]
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return 0
+    labels = {r["place_code"]: r.get("place_label", "") for r in coverage}
+    print(render_table(["place", "name", "present", "partial", "standard items", "coverage %", "items"],
+                       [[r["place_code"], labels[r["place_code"]], r["present"], r["partial"], r["standard_items"],
+                         r["coverage_percent"], r["items"]] for r in coverage]))
+    print(render_table(headers, rows), end="")
+    print("● present (exact, alias or curated)  ◐ partial (fuzzy only)  ○ absent")
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from gongkai.store import OxigraphStore
 
+    remote = _remote(args)
+    if remote is not None:
+        meta = remote.metadata()
+        if not meta:
+            raise GongkaiError(f"no Gongkai dataset on {remote.location} (run `gongkai push` first)")
+        row = _remote_query(remote, sparql_prefixes() + STATS_QUERY, None, None).bindings[0]
+        _print_stats({"catalogs": int(row["catalogs"]["value"]), "places": int(row["places"]["value"]),
+                      "items": int(row["items"]["value"]), "triples": meta.get("quads", 0),
+                      "violations": meta.get("validation", {}).get("Violation", 0),
+                      "warnings": meta.get("validation", {}).get("Warning", 0),
+                      "data_version": meta.get("data_version", "")}, args.format)
+        return 0
     with OxigraphStore.open(args.store) as store:
         solution = next(iter(store.query(sparql_prefixes() + STATS_QUERY)))
         meta = store.metadata()
@@ -315,11 +460,60 @@ def cmd_stats(args: argparse.Namespace) -> int:
             "warnings": validation.get("Warning", 0),
             "data_version": meta.get("data_version", ""),
         }
-    if args.format == "json":
+    _print_stats(stats, args.format)
+    return 0
+
+
+def _print_stats(stats: dict, fmt: str) -> None:
+    if fmt == "json":
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
         for key, value in stats.items():
             print(f"{key:13} {value}")
+
+
+# --------------------------------------------------------------------------- remote servers
+
+
+def _remote(args: argparse.Namespace, *, write: bool = False):
+    """The RemoteStore the options name, or None for the embedded store."""
+    from gongkai.remote import RemoteStore
+
+    endpoint = getattr(args, "endpoint", None)
+    store_endpoint = getattr(args, "store_endpoint", None)
+    update_endpoint = getattr(args, "update_endpoint", None)
+    if not (endpoint or store_endpoint or update_endpoint):
+        return None
+    if write and not (store_endpoint or update_endpoint):
+        raise GongkaiError("--endpoint only queries: loading into a server needs --store-endpoint URL "
+                           "(Graph Store Protocol) or --update-endpoint URL (SPARQL Update)")
+    if not write and not endpoint and not store_endpoint:
+        raise GongkaiError("reading from a server needs --endpoint URL (or --store-endpoint URL)")
+    return RemoteStore(endpoint, store_endpoint, update_endpoint, timeout=args.remote_timeout)
+
+
+def _check_union(remote) -> None:
+    """Warn when the server's default graph is not the union of its named graphs."""
+    if remote.endpoint is None:
+        print("note: pass --endpoint too so that the server's default graph can be checked "
+              "(our queries need it to be the union of all graphs)", file=sys.stderr)
+        return
+    if remote.default_graph_is_union() is False:
+        print(f"warning: the default graph of {remote.location} is not the union of its named graphs; "
+              "saved queries will find nothing until the server is configured so (docs/remote-servers.md)",
+              file=sys.stderr)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from gongkai.pipeline import push_store
+
+    remote = _remote(args, write=True)
+    if remote is None:
+        raise GongkaiError("push needs --store-endpoint URL or --update-endpoint URL")
+    record = push_store(args.store, remote, _progress(args))
+    _check_union(remote)
+    print(f"pushed {args.store} to {remote.location}: {len(record['graphs'])} graphs, "
+          f"{record.get('quads', 0)} triples (data version {str(record.get('data_version', ''))[:16]})")
     return 0
 
 
@@ -336,12 +530,26 @@ def parser() -> argparse.ArgumentParser:
     def store_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--store", type=Path, default=DEFAULT_STORE, help="embedded Oxigraph store folder (default: var/store)")
 
+    def remote_options(p: argparse.ArgumentParser, *, read: bool = True, gsp: bool = False, update: bool = False) -> None:
+        group = p.add_argument_group("remote SPARQL server (instead of the embedded store; docs/remote-servers.md)")
+        if read:
+            group.add_argument("--endpoint", metavar="URL", help="the server's SPARQL query endpoint")
+        if gsp:
+            group.add_argument("--store-endpoint", metavar="URL",
+                               help="its Graph Store Protocol endpoint (?graph=IRI: PUT, GET, DELETE)")
+        if update:
+            group.add_argument("--update-endpoint", metavar="URL",
+                               help="its SPARQL Update endpoint (INSERT DATA in chunks; MOVE for an atomic swap)")
+        group.add_argument("--remote-timeout", type=float, default=300.0, metavar="SECONDS",
+                           help="client-side timeout of each request to the server (default: 300)")
+
     p = sub.add_parser("build", help="build the store from the manifest's catalogs, with SHACL validation")
     store_option(p)
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="catalog manifest (default: data/sources.toml)")
     p.add_argument("--base", default=DEFAULT_BASE, help=f"IRI base of the data (default: {DEFAULT_BASE})")
     p.add_argument("--ledger", type=Path, help="write the ledger (what became of every source line) as CSV")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    remote_options(p, gsp=True, update=True)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("ingest", help="convert catalog files to RDF without touching the store")
@@ -363,12 +571,14 @@ def parser() -> argparse.ArgumentParser:
     store_option(p)
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    remote_options(p, gsp=True)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("export", help="dump the store in an RDF format (deterministic bytes)")
     store_option(p)
     p.add_argument("--format", required=True, choices=["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"])
     p.add_argument("-o", "--output", type=Path, required=True)
+    remote_options(p, gsp=True)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("query", help="run a SPARQL query (saved query name, file.rq or text) against the store")
@@ -378,6 +588,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a saved query's parameter (repeat it for several parameters or values)")
+    remote_options(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("queries", help="list the saved queries and their parameters")
@@ -391,13 +602,40 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--query-timeout", type=float, default=30.0, help="seconds after which a query is stopped (default: 30)")
     p.add_argument("--max-rows", type=int, default=10_000, help="row cap of query results (default: 10000)")
     p.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default: 8)")
-    p.add_argument("--query-workers", type=int, default=2, help="query worker processes (default: 2)")
+    p.add_argument("--query-workers", type=int, default=2,
+                   help="query worker processes; with --endpoint, queries in flight to the server (default: 2)")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="serve the graph of this SPARQL server's query endpoint instead of the embedded store")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("reconcile", help="what matched the reference vocabularies how, and what did not")
+    p.add_argument("--report", action="store_true", help="print the report (the default and only action)")
+    p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="catalog manifest (default: data/sources.toml)")
+    p.add_argument("--base", default=DEFAULT_BASE, help="IRI base")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    p.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=cmd_reconcile)
+
+    p = sub.add_parser("compare", help="compare places: standard items x places matrix and coverage")
+    store_option(p)
+    p.add_argument("codes", nargs="+", metavar="CODE", help="GB/T 2260 codes of the places to compare")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--endpoint", help="query a remote SPARQL server instead of the embedded store")
+    p.add_argument("--remote-timeout", type=float, default=300.0, help="seconds per request to the server")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("stats", help="catalogs, places, items, triples, warnings")
     store_option(p)
     p.add_argument("--format", choices=["text", "json"], default="text")
+    remote_options(p)
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("push", help="load the embedded store's graphs into a remote SPARQL server")
+    store_option(p)
+    remote_options(p, gsp=True, update=True)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=cmd_push)
     return root
 
 
@@ -408,6 +646,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GongkaiError as exc:
         print(f"gongkai: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `gongkai compare ... | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("gongkai: interrupted; the store was not changed", file=sys.stderr)
         return 130

@@ -2,9 +2,11 @@
 
     from webapp import create_app
     app = create_app({"GONGKAI_STORE": "var/store"})
+    app = create_app({"GONGKAI_ENDPOINT": "http://localhost:7878/query"})  # a SPARQL server
 
 Read-only by design: every query goes through the QueryService (worker processes with a
-real timeout and a row cap); nothing here writes to the store.
+real timeout and a row cap) or, with ``GONGKAI_ENDPOINT``, the remote query service
+(the same guard, a client-side timeout and row cap); nothing here writes to the store.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from webapp.data import GraphData
 
 DEFAULTS: dict[str, Any] = {
     "GONGKAI_STORE": "var/store",
+    "GONGKAI_ENDPOINT": "",  # a SPARQL server's query endpoint: serve its graph instead of the store's
     "GONGKAI_QUERY_TIMEOUT": 30.0,
     "GONGKAI_MAX_ROWS": 10_000,
     "GONGKAI_MAX_QUERY_LENGTH": 20_000,
@@ -48,13 +51,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_rows=int(app.config["GONGKAI_MAX_ROWS"]),
         max_query_length=int(app.config["GONGKAI_MAX_QUERY_LENGTH"]),
         workers=int(app.config["GONGKAI_WORKERS"]),
+        endpoint=str(app.config["GONGKAI_ENDPOINT"] or "") or None,
     )
 
-    from webapp import pages, queries, resources, sparql
+    from webapp import compare, pages, queries, resources, sparql
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(queries.bp)
+    app.register_blueprint(compare.bp)
     app.register_blueprint(resources.bp)
 
     @app.before_request

@@ -38,7 +38,6 @@ from gongkai.export import FORMATS, serialize_store
 from gongkai.namespaces import DCTERMS, GK, OWL, PREFIXES, RDF, RDFS, SH, sparql_prefixes
 from gongkai.query_service import QueryFailed, QueryTimeout
 from gongkai.results import GRAPH_FORMATS, serialize
-from gongkai.store import OxigraphStore
 from gongkai.validate import SEVERITIES, SHAPES_NAMESPACE, load_shapes
 from webapp.data import GraphData
 from webapp.resources import (
@@ -520,7 +519,7 @@ def dump(name: str) -> Path | bytes:
     with _dump_lock:
         if path.is_file():
             return path
-        with OxigraphStore.open(graph_data().store_path) as store:
+        with graph_data().open_store() as store:
             store_version = str(store.metadata().get("data_version", ""))
             payload = gzip.compress(serialize_store(store, fmt), compresslevel=6, mtime=0)
         if store_version != version or not version:
