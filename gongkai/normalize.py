@@ -97,7 +97,9 @@ def clean(text: str, keep_spaces: bool = False) -> str:
     text = to_simplified(text)
     text = fix_ocr_noise(text)
     text = _WS.sub(" ", text).strip()
-    if keep_spaces and not is_spaced_out(text):
+    if is_spaced_out(text):
+        return text.replace(" ", "")  # '2 0 个 工 作 日' is 20 working days
+    if keep_spaces:
         return text
     return _SPACE_INSIDE_TEXT.sub("", text)
 

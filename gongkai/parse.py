@@ -80,7 +80,7 @@ ITEM_SUFFIXES = (
 _ORG_SUFFIX = re.compile(r"(局|中心|办公室|委员会|管理处|服务所|服务站|保障所|事务所|人民政府|办事处|政府|分局|科|股)$")
 _CHANNEL_HINT = re.compile(r"(网站|服务网|分站|平台|门户|公开栏|公示栏|公告栏|宣传栏|公众号|微信|客户端|APP|热线|服务大厅|办事大厅|政务服务中心|便民服务中心)")
 _LEGAL_HINT = re.compile(r"[《》〈〉]")
-_TIME_HINT = re.compile(r"(工作日|之日起|个月|信息形成|形成或变更|实时|即时|日内)")
+_TIME_HINT = re.compile(r"(工作日|之日起|个月|信息形成|形成或变更|实时|即时|日内|长期公开|常态化公开|及时公开|定期公开|随时公开)")
 
 
 class Kind(StrEnum):
@@ -424,6 +424,7 @@ def parse_catalog(
         for line in range(row.line + 1, (row.end_line or row.line) + 1):
             ledger.append(LedgerEntry(row.file, line, LedgerStatus.MERGED, f"inside a multi-line cell of line {row.line}"))
         i += 1
+    entries = _fill_first_block_upward(entries)
     if header is None:
         first = rows[0] if rows else None
         raise GongkaiError(
@@ -432,6 +433,37 @@ def parse_catalog(
             line=first.line if first else None,
         )
     return ParsedCatalog(source, tuple(entries), tuple(ledger), sha256, title)
+
+
+_UPWARD_FIELDS = ("responsible_body", "legal_basis_text", "time_limit_text", "channels", "content_elements")
+
+
+def _fill_first_block_upward(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """Items before the first printed value of a field take that value.
+
+    A merged cell is printed in the middle of its block: the rows above it in the
+    catalog's first block have nothing above them to inherit from, so they take the
+    value printed below (and say so in gk:mergedCellFrom).
+    """
+    from dataclasses import replace
+
+    if not entries:
+        return entries
+    filled = list(entries)
+    for name in _UPWARD_FIELDS:
+        first = next((e for e in filled if getattr(e, name)), None)
+        if first is None:
+            continue
+        for index, entry in enumerate(filled):
+            if getattr(entry, name) or entry is first:
+                break
+            changes = {name: getattr(first, name), "merged_from_lines": tuple(sorted({*entry.merged_from_lines, first.source_line}))}
+            if name == "legal_basis_text":
+                changes["legal_bases"] = first.legal_bases
+            if name == "time_limit_text":
+                changes["time_limit_days"] = first.time_limit_days
+            filled[index] = replace(entry, **changes)
+    return filled
 
 
 def _names_and_categories(

@@ -131,3 +131,7 @@ def test_content_elements_split():
 )
 def test_time_limit_in_working_days(text, days):
     assert parse_time_limit(text) == days
+
+
+def test_spaced_out_digits_are_joined():
+    assert parse_time_limit("公 开 事 项 信 息 形 成 之 日 起 2 0 个 工 作 日 内") == 20

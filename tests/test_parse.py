@@ -240,3 +240,19 @@ def test_category_match(lexicon):
     assert category_match("社会保险缴费申报", known) == "社会保险缴费申报与变更"
     assert category_match("社会保险参保", known) == "社会保险参保"  # prefix of two: kept as printed
     assert category_match("工伤认定申请", known) is None
+
+
+def test_merged_cell_printed_mid_block_fills_the_rows_above(lexicon):
+    # the first block's body, law and time are printed on its second row only
+    parsed = parse(lexicon, *HEADER_3_LEVELS,
+                   "社会保险登记\t机关事业单位社会保险登记\t\t\t\t\t\t\t√\t\t√\t\t√\t",
+                   f"\t城乡居民养老保险参保登记\t\t{CONTENT}\t{LAWS}\t{TIME}\t伊宁市人力资源和社会保障局\t政府门户网站\t√\t\t√\t\t√\t√")
+    first, second = parsed.entries
+    assert first.responsible_body == second.responsible_body == "伊宁市人力资源和社会保障局"
+    assert first.time_limit_days == 20 and [c.title for c in first.legal_bases][1] == "社会保险法"
+    assert first.channels == ("政府门户网站",)
+    assert first.merged_from_lines == (4,)
+
+
+def test_time_limit_without_a_number_is_still_a_time_limit(lexicon):
+    assert classify("长期公开", lexicon) == Kind.TIME
