@@ -448,7 +448,8 @@ def _check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _named_graph_quads(store: pyoxigraph.Store) -> Iterator[Quad]:
-    return (q for q in store.quads_for_pattern(None, None, None, None) if not isinstance(q.graph_name, DefaultGraph))
+    for graph in list(store.named_graphs()):
+        yield from store.quads_for_pattern(None, None, None, graph)
 
 
 def _materialize_union(store: pyoxigraph.Store) -> bool:
@@ -461,22 +462,26 @@ def _materialize_union(store: pyoxigraph.Store) -> bool:
     """
     if any(True for _ in store.quads_for_pattern(None, None, None, DefaultGraph())):
         return False
-    for graph in list(store.named_graphs()):
-        store.bulk_extend([
-            Quad(q.subject, q.predicate, q.object, DefaultGraph())
-            for q in store.quads_for_pattern(None, None, None, graph)
-        ])
+    # done inside the engine: no Python object per quad
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return True
 
 
 def _write_metadata(folder: Path, store: pyoxigraph.Store, extra: dict[str, Any]) -> None:
     named = sum(1 for _ in store.named_graphs())
     union = extra.get("default_graph") == "union"
-    data = (lambda: _named_graph_quads(store)) if union else (lambda: store.quads_for_pattern(None, None, None, None))
-    quads = sum(1 for _ in data())
+    counted = [0]
+
+    def data() -> Iterator[Quad]:
+        for quad in _named_graph_quads(store) if union else store.quads_for_pattern(None, None, None, None):
+            counted[0] += 1
+            yield quad
+
+    version = content_sha256(data())  # one pass: the hash and the count
+    quads = counted[0]
     record = {
         "format": METADATA_FORMAT,
-        "data_version": content_sha256(data()),
+        "data_version": version,
         "built_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quads": quads,
         "default_graph_triples": len(store) - quads,

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -198,12 +200,17 @@ def validate_catalogs(
     catalog_graphs: Mapping[URIRef, Graph],
     vocabulary: Graph,
     shapes: Graph | None = None,
+    workers: int | None = None,
 ) -> ValidationReport:
     """Validate each catalog graph (with the vocabulary beside it) and merge the results.
 
     Results whose focus node is not described in the catalog graph (vocabulary entries
     that some shape happens to target) are dropped: they would repeat once per catalog
     and belong to the vocabulary's own checks, not to a catalog's report.
+
+    Catalogs are independent, so with several of them they are validated in parallel
+    worker processes (``workers``, default: the CPU count), forked so that the loaded
+    vocabulary and shapes are shared instead of re-read.
     """
     shapes = load_shapes() if shapes is None else shapes
     templates = _message_templates(shapes)
@@ -213,23 +220,39 @@ def validate_catalogs(
     # on every lookup.
     data = _QueryCachingGraph()
     data += vocabulary
-    results: list[ValidationResult] = []
-    for graph_iri in sorted(catalog_graphs, key=str):
-        catalog = catalog_graphs[graph_iri]
-        added = [triple for triple in catalog if triple not in data]
-        try:
-            data.addN((s, p, o, data) for s, p, o in added)
-            report_graph = _run_pyshacl(data, shapes, graph_iri)
-        finally:
-            for triple in added:
-                data.remove(triple)
-        described = set(catalog.subjects())
-        results.extend(
-            r
-            for r in results_from_report_graph(report_graph, graph_iri, templates)
-            if r.focus_node in described
-        )
+    names = sorted(catalog_graphs, key=str)
+    workers = min(workers or os.cpu_count() or 1, len(names))
+    global _FORKED
+    _FORKED = (data, shapes, templates, catalog_graphs)
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunks = pool.map(_validate_one, names, chunksize=1)
+        else:
+            chunks = [_validate_one(name) for name in names]
+    finally:
+        _FORKED = None
+    results = [result for chunk in chunks for result in chunk]
     return ValidationReport(sorted(set(results), key=ValidationResult.sort_key))
+
+
+# What forked workers share with the parent: (vocabulary data graph, shapes, message
+# templates, catalog graphs). Set only while validate_catalogs runs.
+_FORKED: tuple | None = None
+
+
+def _validate_one(graph_iri: URIRef) -> list[ValidationResult]:
+    data, shapes, templates, catalog_graphs = _FORKED
+    catalog = catalog_graphs[graph_iri]
+    added = [triple for triple in catalog if triple not in data]
+    try:
+        data.addN((s, p, o, data) for s, p, o in added)
+        report_graph = _run_pyshacl(data, shapes, graph_iri)
+    finally:
+        for triple in added:
+            data.remove(triple)
+    described = set(catalog.subjects())
+    return [r for r in results_from_report_graph(report_graph, graph_iri, templates) if r.focus_node in described]
 
 
 class _QueryCachingGraph(Graph):
