@@ -28,7 +28,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -207,33 +207,44 @@ def execute(
         # SEP-0007: a SELECT can only have variables of its projection substituted
         raise ValueError(f"cannot bind the parameters: {exc}") from None
     outcome = QueryOutcome(form=info.form)
-    if isinstance(result, QueryBoolean):
-        outcome.boolean = bool(result)
-    elif isinstance(result, QuerySolutions):
-        outcome.variables = [v.value for v in result.variables]
-        for solution in result:
-            if len(outcome.bindings) == max_rows:
-                outcome.truncated = True
-                break
-            row = {}
-            for name in outcome.variables:
-                term = solution[name]
-                if term is not None:
-                    row[name] = term_to_json(term)
-            outcome.bindings.append(row)
-    else:  # QueryTriples: a graph is a set, so duplicates the engine emits are dropped
-        seen: dict[str, None] = {}
-        for triple in result:
-            line = f"{triple} .\n"
-            if line in seen:
-                continue
-            if len(seen) == max_rows:
-                outcome.truncated = True
-                break
-            seen[line] = None
-        outcome.ntriples = "".join(seen)
+    if isinstance(result, QueryBoolean | QuerySolutions):
+        read_solutions(result, outcome, max_rows)
+    else:
+        read_triples(result, outcome, max_rows)
     outcome.elapsed = time.perf_counter() - start
     return outcome
+
+
+def read_solutions(result: QueryBoolean | QuerySolutions, outcome: QueryOutcome, max_rows: int) -> None:
+    """An engine's (or a parsed remote) result into ``outcome``: SPARQL-JSON terms, capped."""
+    if isinstance(result, QueryBoolean):
+        outcome.boolean = bool(result)
+        return
+    outcome.variables = [v.value for v in result.variables]
+    for solution in result:
+        if len(outcome.bindings) == max_rows:
+            outcome.truncated = True
+            break
+        row = {}
+        for name in outcome.variables:
+            term = solution[name]
+            if term is not None:
+                row[name] = term_to_json(term)
+        outcome.bindings.append(row)
+
+
+def read_triples(triples: Iterable[Triple], outcome: QueryOutcome, max_rows: int) -> None:
+    """A graph result as N-Triples: a graph is a set, so duplicates are dropped; capped."""
+    seen: dict[str, None] = {}
+    for triple in triples:
+        line = f"{triple} .\n"
+        if line in seen:
+            continue
+        if len(seen) == max_rows:
+            outcome.truncated = True
+            break
+        seen[line] = None
+    outcome.ntriples = "".join(seen)
 
 
 # --------------------------------------------------------------------------- workers

@@ -82,7 +82,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QueryResultsFormat, RdfFormat
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, RdfFormat
 
 from gongkai import __version__
 from gongkai.errors import GongkaiError
@@ -93,8 +93,9 @@ from gongkai.query_service import (
     QueryOutcome,
     QuerySyntaxError,
     QueryTimeout,
+    read_solutions,
+    read_triples,
     term_from_json,
-    term_to_json,
 )
 from gongkai.sparql_guard import QueryInfo, inspect_query
 from gongkai.store import METADATA_FORMAT, OxigraphStore, content_sha256
@@ -459,34 +460,11 @@ class RemoteStore:
 
     @staticmethod
     def _read_solutions(reader: Any, fmt: QueryResultsFormat, outcome: QueryOutcome, max_rows: int) -> None:
-        result = pyoxigraph.parse_query_results(reader, format=fmt)
-        if isinstance(result, QueryBoolean):
-            outcome.boolean = bool(result)
-            return
-        outcome.variables = [v.value for v in result.variables]
-        for solution in result:
-            if len(outcome.bindings) == max_rows:
-                outcome.truncated = True
-                break
-            row = {}
-            for name in outcome.variables:
-                term = solution[name]
-                if term is not None:
-                    row[name] = term_to_json(term)
-            outcome.bindings.append(row)
+        read_solutions(pyoxigraph.parse_query_results(reader, format=fmt), outcome, max_rows)
 
     @staticmethod
     def _read_graph(reader: Any, fmt: RdfFormat, outcome: QueryOutcome, max_rows: int) -> None:
-        seen: dict[str, None] = {}
-        for quad in pyoxigraph.parse(reader, format=fmt):
-            line = f"{quad.triple} .\n"
-            if line in seen:
-                continue
-            if len(seen) == max_rows:
-                outcome.truncated = True
-                break
-            seen[line] = None
-        outcome.ntriples = "".join(seen)
+        read_triples((quad.triple for quad in pyoxigraph.parse(reader, format=fmt)), outcome, max_rows)
 
     def _send(
         self,

@@ -69,3 +69,20 @@ def seed_app(seed_store):
     application = webapp.create_app({"GONGKAI_STORE": str(seed_store), "TESTING": True})
     yield application
     application.extensions["gongkai"].close()
+
+
+@pytest.fixture(scope="session")
+def live_site(seed_store):
+    """The real app under waitress on a random loopback port (for browsers and clients)."""
+    import threading
+
+    import waitress.server
+
+    import webapp
+
+    application = webapp.create_app({"GONGKAI_STORE": str(seed_store)})
+    server = waitress.server.create_server(application, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    application.extensions["gongkai"].close()

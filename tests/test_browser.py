@@ -7,13 +7,11 @@ Screenshots go to test-artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-from webapp import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -36,15 +34,8 @@ def _require_browser():
 
 
 @pytest.fixture(scope="module")
-def site(seed_store):
-    import waitress.server
-
-    app = create_app({"GONGKAI_STORE": str(seed_store)})
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    app.extensions["gongkai"].close()
+def site(live_site):
+    return live_site
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 
 import pytest
 
 from tests.test_browser import ARTIFACTS, CHROMIUM, FLAGS, _require_browser
-from webapp import create_app
 from webapp.compare import chosen_places
 
 
@@ -70,15 +68,8 @@ def test_coverage_csv_download(client):
 
 
 @pytest.fixture(scope="module")
-def site(seed_store):
-    import waitress.server
-
-    app = create_app({"GONGKAI_STORE": str(seed_store)})
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    app.extensions["gongkai"].close()
+def site(live_site):
+    return live_site
 
 
 def test_compare_in_a_real_browser(site):
