@@ -74,13 +74,18 @@ def write_ledger(path: Path, catalogs: Sequence[ParsedCatalog]) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from gongkai.pipeline import build_graphs, store_build, validate_build
+    from gongkai.pipeline import build_for_store, build_graphs, store_build, validate_build
 
     progress = _progress(args)
     remote = _remote(args, write=True)  # before the build: a bad URL is reported at once
     sources = load_manifest(args.manifest)
-    build = build_graphs(sources, args.base, progress)
-    report = validate_build(build, progress)
+    if remote is not None:
+        build = build_graphs(sources, args.base, progress)
+    else:
+        # incremental unless --full, or --ledger (which needs every catalog parsed)
+        reason = "--full" if args.full else "--ledger needs every catalog parsed" if args.ledger else ""
+        build = build_for_store(sources, args.store, args.base, progress, full=bool(reason), reason=reason)
+    validate_build(build, progress)
     if args.ledger:
         write_ledger(args.ledger, build.catalogs)
     if remote is not None:
@@ -92,9 +97,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         store_build(build, args.store, progress)
         target = str(args.store)
-    counts = report.counts()
+    counts = build.validation_counts()
+    if build.plan is not None:
+        print(build.plan.summary())
     print(
-        f"built {target}: {len(build.graphs)} catalogs, {build.item_count} items, "
+        f"built {target}: {build.catalog_count} catalogs, {build.item_count} items, "
         f"{build.triple_count} triples (sources digest {build.data_version})"
     )
     print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
@@ -547,7 +554,11 @@ def parser() -> argparse.ArgumentParser:
     store_option(p)
     p.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="catalog manifest (default: data/sources.toml)")
     p.add_argument("--base", default=DEFAULT_BASE, help=f"IRI base of the data (default: {DEFAULT_BASE})")
-    p.add_argument("--ledger", type=Path, help="write the ledger (what became of every source line) as CSV")
+    p.add_argument("--ledger", type=Path,
+                   help="write the ledger (what became of every source line) as CSV (implies a full build)")
+    p.add_argument("--full", action="store_true",
+                   help="rebuild every catalog (default: only those whose source file is new or changed, "
+                        "when the previous store was built with the same base, code, vocabularies and shapes)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     remote_options(p, gsp=True, update=True)
     p.set_defaults(func=cmd_build)

@@ -453,7 +453,9 @@ def _ranked(index: LabelIndex, key: str, bonus: dict[URIRef, float] | None = Non
     for entry in index.entries:
         score, _label = index.entry_similarity(key, entry)
         score = min(score + (bonus or {}).get(entry.broader or entry.iri, 0.0), 1.0)
-        scored.append((score, entry))
+        # rounded: the weighted sums add floats in set order, which varies between
+        # processes; unrounded, ties broke differently from run to run
+        scored.append((round(score, 9), entry))
     return sorted(scored, key=lambda pair: (-pair[0], pair[1].code))
 
 
