@@ -95,13 +95,12 @@ class Build:
     def named_graphs(self) -> list[tuple[URIRef, Graph]]:
         """All graphs as stored: each catalog, the vocabulary, the dataset description."""
         minter = IriMinter(self.vocabulary.base)
-        vocabulary = bind_prefixes(Graph(identifier=minter.vocabulary_graph()))
-        vocabulary += self.vocabulary.graph
-        graphs = [*sorted(self.graphs.items()), (minter.vocabulary_graph(), vocabulary), (minter.dataset(), self.description)]
+        # the graphs are handed out as they are (not copied): the name is the first member
+        graphs = [*sorted(self.graphs.items()), (minter.vocabulary_graph(), self.vocabulary.graph),
+                  (minter.dataset(), self.description)]
         if self.report is not None:
             # The SHACL report is published beside the data it judges.
-            report = bind_prefixes(Graph(identifier=minter.validation_graph()))
-            report += self.report.to_graph(minter.validation_base())
+            report = self.report.to_graph(minter.validation_base())
             if self.reused:
                 # the reused catalogs' results are copied from the previous store (_fill);
                 # the report's verdict covers them too
