@@ -6,9 +6,6 @@ itself: every saved query and every page query of the web app, bound both ways.
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode
 
@@ -17,6 +14,7 @@ from gongkai.prebind import has_relative_iri, prebind
 from gongkai.query_service import execute, term_from_json
 from gongkai.saved_queries import bind, load_queries
 from gongkai.store import OxigraphStore
+from tests.outcomes import canonical, order_keys
 from webapp import pages, resources
 
 BASE = "https://w3id.org/gongkai/"
@@ -28,27 +26,6 @@ def store(seed_store):
         yield opened
 
 
-def canonical(outcome):
-    """The outcome with its rows as a multiset (see order_keys for their order)."""
-    if outcome.boolean is not None:
-        return outcome.boolean
-    if outcome.ntriples is not None:
-        return sorted(outcome.ntriples.splitlines())
-    return outcome.variables, sorted(json.dumps(r, sort_keys=True, ensure_ascii=False) for r in outcome.bindings)
-
-
-_ORDER_BY = re.compile(r"ORDER\s+BY\s+(.*?)(?:\bLIMIT\b|\bOFFSET\b|$)", re.IGNORECASE | re.DOTALL)
-
-
-def order_keys(sparql: str, outcome) -> list[tuple] | None:
-    """The rows' ORDER BY values, in order (rows that tie may come in any order)."""
-    match = list(_ORDER_BY.finditer(sparql))
-    if not match or outcome.ntriples is not None or outcome.boolean is not None:
-        return None
-    names = re.findall(r"[?$](\w+)", match[-1].group(1))
-    if not names or not set(names) <= set(outcome.variables):
-        return None
-    return [tuple(json.dumps(row.get(n), sort_keys=True) for n in names) for row in outcome.bindings]
 
 
 def same_both_ways(store, sparql: str, substitutions: dict[str, dict]) -> int:

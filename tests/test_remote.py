@@ -33,6 +33,7 @@ from gongkai.remote import RemoteError, RemoteQueryService, RemoteStore, store_g
 from gongkai.saved_queries import bind, load_queries
 from gongkai.store import OxigraphStore
 from tests.conftest import REPO
+from tests.outcomes import canonical, order_keys
 from webapp import create_app
 
 pytestmark = pytest.mark.slow
@@ -167,27 +168,6 @@ def gongkai(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           timeout=timeout, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
 
 
-def canonical(outcome):
-    """The outcome with its rows as a multiset (see order_keys for their order)."""
-    if outcome.boolean is not None:
-        return outcome.boolean
-    if outcome.ntriples is not None:
-        return sorted(outcome.ntriples.splitlines())
-    return outcome.variables, sorted(json.dumps(row, sort_keys=True, ensure_ascii=False) for row in outcome.bindings)
-
-
-_ORDER_BY = re.compile(r"ORDER\s+BY\s+(.*?)(?:\bLIMIT\b|\bOFFSET\b|$)", re.IGNORECASE | re.DOTALL)
-
-
-def order_keys(sparql: str, outcome) -> list[tuple] | None:
-    """The rows' ORDER BY values, in order (rows that tie may come in any order)."""
-    match = list(_ORDER_BY.finditer(sparql))
-    if not match or outcome.ntriples is not None or outcome.boolean is not None:
-        return None
-    names = re.findall(r"[?$](\w+)", match[-1].group(1))
-    if not names or not set(names) <= set(outcome.variables):
-        return None
-    return [tuple(json.dumps(row.get(n), sort_keys=True) for n in names) for row in outcome.bindings]
 
 
 # --------------------------------------------------------------------------- same answers
