@@ -2,13 +2,14 @@
 
 Why a separate check: the web endpoint is read-only and must never fetch remote data
 (SSRF), and pyoxigraph would happily try a ``SERVICE`` call over the network. The
-engine's own parser gives no access to the parsed algebra, so this module runs a small
-tokenizer that knows exactly what SPARQL hides from keyword matching -- comments,
-string literals in all four quote styles, IRIs, prefixed names, variables -- and looks
-only at bare keywords. It does not judge syntax: whatever it lets through, the engine
-parses and reports on. Because keywords are only recognised outside strings, IRIs and
-comments, ``"SERVICE"``, ``<http://x/insert>``, ``# DELETE``, ``?service`` or
-``ex:drop`` never trigger a refusal.
+engine's own parser gives no access to the parsed algebra, so this module reads the
+query with the scanner of :mod:`gongkai.sparql_lexer`, which knows exactly what SPARQL
+hides from keyword matching -- comments, string literals in all four quote styles,
+IRIs, prefixed names, variables -- and looks only at bare keywords. It does not judge
+syntax: whatever it lets through, the engine parses and reports on. Because keywords
+are only recognised outside strings, IRIs and comments, ``"SERVICE"``,
+``<http://x/insert>``, ``# DELETE``, ``?service`` or ``ex:drop`` never trigger a
+refusal.
 
 SERVICE is looked for the way pyoxigraph's parser reads, which needs no space before
 a keyword: ``1.SERVICE``, ``9SERVICE``, ``trueSERVICE`` and ``SERVICE:x`` (the
@@ -27,9 +28,10 @@ query chose its own dataset before it decides what the default graph is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
+
+from gongkai.sparql_lexer import COMMENT, IRI, PNAME, SPACE, STRING, VAR, WORD, Token, tokenize
 
 __all__ = ["QUERY_FORMS", "UPDATE_KEYWORDS", "QueryInfo", "QueryRefused", "inspect_query"]
 
@@ -60,75 +62,37 @@ class QueryInfo:
     from_named_graphs: tuple[str, ...] = ()
 
 
-# --------------------------------------------------------------------------- tokenizer
+# --------------------------------------------------------------------------- tokens
 
-_ECHAR = r"\\."
-_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-# PN_LOCAL_ESC: a backslash may hide '#' or a quote inside a prefixed name's local part
-_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?#@%]"
-_PERCENT = r"%[0-9A-Fa-f]{2}"
-
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<space>\s+)",
-            r"(?P<comment>\#[^\r\n]*)",
-            # Long strings first. An unterminated long string is NOT swallowed: the
-            # engine then reads ''' as '' followed by ', and so must we. An unterminated
-            # short string runs to the end of its line: no reading of it is valid SPARQL.
-            rf"(?P<long>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*'''"
-            rf'|"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*""")',
-            rf"(?P<short>'(?:[^'\\\r\n]|{_ECHAR})*(?:'|$)"
-            rf'|"(?:[^"\\\r\n]|{_ECHAR})*(?:"|$))',
-            # IRIREF: no spaces or <>"{{}}|^`\ inside, so "?a < ?b" stays an operator
-            rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
-            r"(?P<var>[?$][\w\u00B7]*)",
-            # keywords, prefixed names (with ':'), blank node labels, numbers
-            rf"(?P<word>(?:[\w:]|{_PERCENT}|{_LOCAL_ESC})(?:[\w\-.:\u00B7]|{_PERCENT}|{_LOCAL_ESC})*)",
-            r"(?P<other>.)",
-        ]
-    ),
-    re.DOTALL | re.MULTILINE,
-)
-
-
+# Strings, comments and variables never hold a keyword or a graph name: dropped.
+_SKIP = frozenset({SPACE, COMMENT, STRING, VAR})
+_KEYWORD = "keyword"  # a letter run of a bare word, upper-cased (this module's own kind)
 _LETTERS = re.compile("[A-Za-z]+")
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "keyword" | "pname" | "iri" | "other" (strings, variables, comments dropped)
-    text: str
+def _tokens(text: str) -> list[Token]:
+    """The tokens the check looks at: keywords, prefixed names, IRIs and punctuation.
 
-
-def _tokens(text: str) -> Iterator[_Token]:
-    """Significant tokens; strings, comments and variables are skipped entirely."""
-    pos = 0
-    end = len(text)
-    while pos < end:
-        match = _TOKEN.match(text, pos)
-        assert match is not None  # "other" matches any single character
-        kind = match.lastgroup or "other"
-        value = match.group()
-        if kind == "word":
-            # a prefixed name never ends with '.', so "?o.SERVICE" is "?o" "." "SERVICE"
-            value = value.rstrip(".") or value
-        pos = match.start() + len(value)
-        if kind == "word" and ":" in value:
-            yield _Token("pname", value)
-        elif kind == "word":
-            # The engine needs no space between a number or keyword and the next
-            # keyword ("1.SERVICE", "9SERVICE", "trueSERVICE" all call SERVICE), so a
-            # bare word is cut into its letter runs, and SERVICE is looked for inside.
-            for run in _LETTERS.findall(value):
-                yield _Token("keyword", run.upper())
-        elif kind in ("iri", "other"):
-            yield _Token(kind, value)
+    The engine needs no space between a number or keyword and the next keyword
+    ("1.SERVICE", "9SERVICE", "trueSERVICE" all call SERVICE), so a bare word is cut
+    into its letter runs, each a keyword token, and SERVICE is looked for inside.
+    """
+    out: list[Token] = []
+    append = out.append
+    for token in tokenize(text, _SKIP):
+        if token.kind != WORD:
+            append(token)
+        elif token.text.isascii() and token.text.isalpha():  # the usual case: one run
+            append(Token(_KEYWORD, token.text.upper(), token.start))
+        else:
+            for run in _LETTERS.finditer(token.text):
+                append(Token(_KEYWORD, run.group().upper(), token.start + run.start()))
+    return out
 
 
 # --------------------------------------------------------------------------- IRIs
 
-_UCHAR_RE = re.compile(_UCHAR)
+_UCHAR_RE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 _LOCAL_ESC_RE = re.compile(r"\\(.)")
 
 
@@ -140,8 +104,8 @@ def _resolve(iri: str, base: str | None) -> str:
     return urljoin(base, iri) if base else iri
 
 
-def _graph_iri(token: _Token, prefixes: dict[str, str], base: str | None) -> str:
-    if token.kind == "iri":
+def _graph_iri(token: Token, prefixes: dict[str, str], base: str | None) -> str:
+    if token.kind == IRI:
         return _resolve(_unescape_iri(token.text), base)
     prefix, _, local = token.text.partition(":")
     namespace = prefixes.get(prefix)
@@ -153,7 +117,7 @@ def _graph_iri(token: _Token, prefixes: dict[str, str], base: str | None) -> str
 # --------------------------------------------------------------------------- the check
 
 
-def _hides_service(token: _Token) -> bool:
+def _hides_service(token: Token) -> bool:
     """SERVICE as, or glued into, a keyword -- or before the colon of a prefixed name.
 
     "SERVICE:x" or "trueSERVICEex:x" reach the engine as the keyword followed by a
@@ -161,9 +125,9 @@ def _hides_service(token: _Token) -> bool:
     cut short by the engine (it reads names greedily), so ``cpsv:PublicService`` or
     ``ex:a.SERVICE`` are fine.
     """
-    if token.kind == "keyword":
+    if token.kind == _KEYWORD:
         return "SERVICE" in token.text
-    if token.kind == "pname":
+    if token.kind == PNAME:
         return "SERVICE" in token.text.partition(":")[0].upper()
     return False
 
@@ -181,13 +145,13 @@ def inspect_query(text: str, max_length: int = 20_000, *, base_iri: str | None =
         raise QueryRefused(
             f"query too long: {len(text):,} characters; the limit is {max_length:,}", status=413
         )
-    tokens = list(_tokens(text))
-    keywords = {t.text for t in tokens if t.kind == "keyword"}
+    tokens = _tokens(text)
+    keywords = {t.text for t in tokens if t.kind == _KEYWORD}
     if keywords & UPDATE_KEYWORDS:
         raise QueryRefused(READ_ONLY_MESSAGE)
     if any(_hides_service(t) for t in tokens):
         raise QueryRefused(SERVICE_MESSAGE)
-    form = next((t.text for t in tokens if t.kind == "keyword" and t.text in QUERY_FORMS), None)
+    form = next((t.text for t in tokens if t.kind == _KEYWORD and t.text in QUERY_FORMS), None)
     if form is None:
         raise QueryRefused(NO_FORM_MESSAGE)
 
@@ -196,23 +160,23 @@ def inspect_query(text: str, max_length: int = 20_000, *, base_iri: str | None =
     graphs: list[str] = []
     named: list[str] = []
     for i, token in enumerate(tokens):
-        if token.kind != "keyword":
+        if token.kind != _KEYWORD:
             continue
         following = tokens[i + 1 : i + 3]
-        if token.text == "BASE" and following and following[0].kind == "iri":
+        if token.text == "BASE" and following and following[0].kind == IRI:
             base = _resolve(_unescape_iri(following[0].text), base)
         elif (
             token.text == "PREFIX"
             and len(following) == 2
-            and following[0].kind == "pname"
+            and following[0].kind == PNAME
             and following[0].text.endswith(":")
-            and following[1].kind == "iri"
+            and following[1].kind == IRI
         ):
             prefixes[following[0].text[:-1]] = _resolve(_unescape_iri(following[1].text), base)
         elif token.text == "FROM" and following:
             target, is_named = following[0], False
-            if target.kind == "keyword" and target.text == "NAMED":
+            if target.kind == _KEYWORD and target.text == "NAMED":
                 target, is_named = (following[1] if len(following) > 1 else target), True
-            if target.kind in ("iri", "pname"):
+            if target.kind in (IRI, PNAME):
                 (named if is_named else graphs).append(_graph_iri(target, prefixes, base))
     return QueryInfo(form=form, from_graphs=tuple(graphs), from_named_graphs=tuple(named))

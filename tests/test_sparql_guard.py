@@ -268,6 +268,15 @@ def test_from_with_prefixed_names() -> None:
     assert info.from_named_graphs == ("http://example.org/g2", "https://w3id.org/gongkai/catalog/x")
 
 
+def test_an_escaped_dot_may_end_a_graph_name_as_the_engine_reads_it() -> None:
+    query = "PREFIX ex: <http://e/> SELECT ?g FROM NAMED ex:a\\. WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert inspect_query(query).from_named_graphs == ("http://e/a.",)
+    store = pyoxigraph.Store()
+    e = pyoxigraph.NamedNode
+    store.add(pyoxigraph.Quad(e("http://e/s"), e("http://e/p"), e("http://e/o"), e("http://e/a.")))
+    assert [row["g"] for row in store.query(query)] == [e("http://e/a.")]
+
+
 def test_from_resolved_against_base() -> None:
     info = inspect_query(
         "BASE <https://w3id.org/gongkai/>\nPREFIX c: <catalog/>\n"
