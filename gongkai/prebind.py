@@ -21,8 +21,9 @@ SELECT, never tested with ``BOUND()``, never copied by a bare ``BIND``), the rew
 query gives the same solutions. The term is written in N-Triples syntax by pyoxigraph
 (so it is escaped, never spliced); blank nodes and triple terms cannot be bound this way.
 
-The scanner knows comments, the four string forms and IRIs, like
-:mod:`gongkai.sparql_guard`; it does not judge syntax -- the server does.
+The query is read with the scanner of :mod:`gongkai.sparql_lexer` (comments, the four
+string forms and IRIs hide braces and keywords), the same one :mod:`gongkai.sparql_guard`
+uses; it does not judge syntax -- the server does.
 """
 
 from __future__ import annotations
@@ -33,52 +34,18 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
+from gongkai.sparql_lexer import COMMENT, IRI, SPACE, STRING, VAR, Token, tokenize
+
 __all__ = ["has_relative_iri", "prebind"]
 
-_ECHAR = r"\\."
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<space>\s+)",
-            r"(?P<comment>\#[^\r\n]*)",
-            rf"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*(?:'''|\Z)"
-            rf'|"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*(?:"""|\Z)'
-            rf"|'(?:[^'\\\r\n]|{_ECHAR})*(?:'|$)"
-            rf'|"(?:[^"\\\r\n]|{_ECHAR})*(?:"|$))',
-            r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
-            r"(?P<var>[?$][\w\u00B7]+)",
-            r"(?P<word>[\w:][\w\-.:\u00B7]*)",
-            r"(?P<other>.)",
-        ]
-    ),
-    re.MULTILINE | re.DOTALL,
-)
 FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+# what never opens a pattern nor names a variable (a '{' in a string is not a brace)
+_SKIP = frozenset({SPACE, COMMENT, STRING})
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "iri" | "var" | "word" | "other" ("{", "}", "(", ")", "*" ... one character)
-    text: str
-    start: int
-
-    def word(self, *words: str) -> bool:
-        return self.kind == "word" and self.text.upper() in words
-
-
-def _tokens(text: str) -> list[_Token]:
-    out: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        assert match is not None  # "other" matches any single character
-        kind, value = match.lastgroup or "other", match.group()
-        if kind == "word" and value.endswith(".") and value.rstrip("."):
-            value = value.rstrip(".")  # "?s :p :o." ends a triple; a name never ends with '.'
-        pos = match.start() + len(value)
-        if kind not in ("space", "comment", "string"):
-            out.append(_Token(kind, value, match.start()))
-    return out
+def _tokens(text: str) -> list[Token]:
+    """Variables, words, IRIs and punctuation of ``text`` (see :mod:`gongkai.sparql_lexer`)."""
+    return tokenize(text, _SKIP)
 
 
 @dataclass
@@ -134,7 +101,7 @@ class _Scanner:
         tokens = self.tokens
         while i < len(tokens):
             token = tokens[i]
-            if depth == 0 and (token.text == "{" or token.word("WHERE", "FROM")):
+            if depth == 0 and (token.text == "{" or token.is_word("WHERE", "FROM")):
                 break
             if token.text == "(":
                 depth += 1
@@ -142,9 +109,9 @@ class _Scanner:
                 depth -= 1
             elif token.text == "*" and depth == 0:
                 star = True
-            elif token.kind == "var" and (depth == 0 or after_as):
+            elif token.kind == VAR and (depth == 0 or after_as):
                 projected.add(token.text[1:])
-            after_as = token.word("AS")
+            after_as = token.is_word("AS")
             i += 1
         return (None if star else projected), i
 
@@ -153,7 +120,7 @@ class _Scanner:
         close = self.close_of(i)
         group = _Group(open=i, close=close)
         j = i + 1
-        if j < close and self.tokens[j].word("SELECT"):
+        if j < close and self.tokens[j].is_word("SELECT"):
             group.select = self.sub_select(j + 1, close)
             return group
         values = False
@@ -168,9 +135,9 @@ class _Scanner:
                 group.children.append(child)
                 j = child.close + 1
                 continue
-            if token.kind == "var":
+            if token.kind == VAR:
                 group.variables.add(token.text[1:])
-            elif token.word("VALUES"):
+            elif token.is_word("VALUES"):
                 values = True
             j += 1
         return group
@@ -192,7 +159,7 @@ def has_relative_iri(sparql: str) -> bool:
     Such a query only means the same on a remote server when it is sent with a BASE;
     one without is sent untouched (so the server's error positions stay true).
     """
-    return any(t.kind == "iri" and not _SCHEME.match(t.text) for t in _tokens(sparql))
+    return any(t.kind == IRI and not _SCHEME.match(t.text) for t in _tokens(sparql))
 
 
 def _term_text(term: NamedNode | Literal | BlankNode | object) -> str:
@@ -214,7 +181,7 @@ def prebind(sparql: str, substitutions: Mapping[str, NamedNode | Literal]) -> st
     terms = {name.lstrip("?$"): _term_text(term) for name, term in substitutions.items()}
     scanner = _Scanner(sparql)
     tokens = scanner.tokens
-    form_at = next((i for i, t in enumerate(tokens) if t.word(*FORMS)), None)
+    form_at = next((i for i, t in enumerate(tokens) if t.is_word(*FORMS)), None)
     if form_at is None:
         raise ValueError("cannot bind the parameters: not a SELECT, CONSTRUCT, ASK or DESCRIBE query")
     form = tokens[form_at].text.upper()
@@ -230,7 +197,7 @@ def prebind(sparql: str, substitutions: Mapping[str, NamedNode | Literal]) -> st
                 )
     elif form == "CONSTRUCT" and i < len(tokens) and tokens[i].text == "{":
         i = scanner.close_of(i) + 1  # the template: not a pattern
-    elif form == "CONSTRUCT" and i < len(tokens) and tokens[i].word("WHERE"):
+    elif form == "CONSTRUCT" and i < len(tokens) and tokens[i].is_word("WHERE"):
         # CONSTRUCT WHERE { triples }: its pattern is its template and takes no VALUES,
         # so it is spelt out as CONSTRUCT { triples } WHERE { VALUES ... triples }.
         brace = i + 1

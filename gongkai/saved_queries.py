@@ -62,7 +62,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pyoxigraph
@@ -70,6 +70,7 @@ import pyoxigraph
 from gongkai import __version__
 from gongkai.errors import GongkaiError
 from gongkai.resources import resource_dir
+from gongkai.sparql_lexer import COMMENT, PUNCT, SPACE, VAR, WORD, tokenize
 
 __all__ = [
     "CHART_TYPES",
@@ -280,45 +281,29 @@ def _coerce(parameter: Parameter, raw: Any) -> Any:
 
 # --------------------------------------------------------------------------- SPARQL scanning
 
-_ECHAR = r"\\."
-_SEGMENT = re.compile(
-    "|".join(
-        [
-            r"(?P<comment>\#[^\r\n]*)",
-            rf"(?P<string>'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*(?:'''|\Z)"
-            rf'|"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*(?:"""|\Z)'
-            rf"|'(?:[^'\\\r\n]|{_ECHAR})*(?:'|$)"
-            rf'|"(?:[^"\\\r\n]|{_ECHAR})*(?:"|$))',
-            r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
-            r"(?P<var>[?$][\w\u00B7]+)",
-            r"(?P<word>[A-Za-z_][\w\-.:]*)",
-            r"(?P<brace>[{}])",
-            r"(?P<other>\s+|.)",
-        ]
-    ),
-    re.MULTILINE | re.DOTALL,
-)
 
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
+class _Token(NamedTuple):
+    kind: str  # a kind of gongkai.sparql_lexer
     text: str
     start: int
     depth: int  # brace depth before the token
 
 
 def _tokens(text: str) -> list[_Token]:
+    """The query's tokens (:func:`gongkai.sparql_lexer.tokenize`) but white space and
+    punctuation other than braces, each with its brace depth, so that LIMIT, WHERE or
+    '{' at the top level are told from nested ones."""
     out: list[_Token] = []
     depth = 0
-    for match in _SEGMENT.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind == "other":
-            continue
-        token = _Token(kind, match.group(), match.start(), depth)
-        if kind == "brace":
-            depth += 1 if token.text == "{" else -1
-        out.append(token)
+    for token in tokenize(text, skip=(SPACE,)):
+        if token.kind != PUNCT:
+            out.append(_Token(*token, depth))
+        elif token.text == "{":
+            out.append(_Token(*token, depth))
+            depth += 1
+        elif token.text == "}":
+            out.append(_Token(*token, depth))
+            depth -= 1
     return out
 
 
@@ -847,8 +832,8 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
                 "'pagination:' must be a positive integer", file, lines.get(("pagination",), header_line))
 
     tokens = _tokens(text)
-    code = [t for t in tokens if t.kind != "comment"]
-    words = [t for t in code if t.kind == "word"]
+    code = [t for t in tokens if t.kind != COMMENT]
+    words = [t for t in code if t.kind == WORD]
     form_token = next((t for t in words if t.text.upper() in QUERY_FORMS), None)
     _expect(form_token is not None, "no SELECT, ASK, CONSTRUCT or DESCRIBE in the query", file, body_start)
     form = form_token.text.upper()
@@ -856,7 +841,7 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
     # parameters <-> ?_name / ?__name variables
     used: dict[str, tuple[bool, int]] = {}
     for token in code:
-        if token.kind != "var":
+        if token.kind != VAR:
             continue
         var = token.text[1:]
         if not var.startswith("_"):
@@ -886,7 +871,7 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
     # VALUES markers
     markers: dict[str, int] = {}
     for token in tokens:
-        if token.kind == "comment":
+        if token.kind == COMMENT:
             match = _VALUES_MARKER.match(token.text)
             if match:
                 line = _line_of(text, token.start)
@@ -917,7 +902,7 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
         for key in chart:
             _expect(key in ("type", "x", "y", "series"), f"chart: unknown key {key!r}", file, cline)
         _expect(chart.get("type") in CHART_TYPES, f"chart: type must be one of {', '.join(CHART_TYPES)}", file, cline)
-        variables = {t.text[1:] for t in code if t.kind == "var"}
+        variables = {t.text[1:] for t in code if t.kind == VAR}
         for key in ("x", "y", "series"):
             if key == "series" and key not in chart:
                 continue
@@ -987,15 +972,15 @@ def _where_brace(tokens: list[_Token]) -> _Token | None:
     form: str | None = None
     after_where = False
     for token in tokens:
-        if token.kind == "comment" or token.depth != 0:
+        if token.kind == COMMENT or token.depth != 0:
             continue
-        if token.kind == "word":
+        if token.kind == WORD:
             upper = token.text.upper()
             if form is None and upper in QUERY_FORMS:
                 form = upper
             elif upper == "WHERE" and form is not None:
                 after_where = True
-        elif (token.kind == "brace" and token.text == "{" and form is not None
+        elif (token.kind == PUNCT and token.text == "{" and form is not None
               and (after_where or form != "CONSTRUCT")):
             return token
     return None
@@ -1128,7 +1113,7 @@ def _insert_values(query: SavedQuery, values: Mapping[str, list[dict[str, str]]]
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
     markers = {}
     for token in tokens:
-        if token.kind == "comment":
+        if token.kind == COMMENT:
             match = _VALUES_MARKER.match(token.text)
             if match:
                 markers[match.group(1)] = token

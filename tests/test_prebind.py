@@ -7,7 +7,7 @@ itself: every saved query and every page query of the web app, bound both ways.
 from __future__ import annotations
 
 import pytest
-from pyoxigraph import BlankNode, Literal, NamedNode
+from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
 from gongkai.namespaces import sparql_prefixes
 from gongkai.prebind import has_relative_iri, prebind
@@ -117,3 +117,18 @@ def test_relative_iris_are_found():
     assert has_relative_iri("SELECT * WHERE { <#x> ?p <> }")
     assert not has_relative_iri("SELECT * WHERE { <http://e/s> ?p ?o FILTER(?o < 3) } # <s>")
     assert not has_relative_iri('SELECT * WHERE { ?s ?p "<s>" }')
+
+
+def test_escapes_in_names_and_iris_and_unterminated_long_strings():
+    """Read as the engine (and the guard) reads them, by the shared scanner: a '#' or a
+    quote escaped in a local name starts no comment or string, and an unterminated
+    ''' hides nothing after its line."""
+    sparql = "PREFIX ex: <http://e/>\nSELECT ?x WHERE { ?x ex:p ex:a\\#b , ex:c\\'d }"
+    text = prebind(sparql, {"x": NamedNode("http://e/s")})
+    assert text.endswith("{ VALUES ?x { <http://e/s> }  ?x ex:p ex:a\\#b , ex:c\\'d }")
+    assert len(list(Store().query(text))) == 0  # valid SPARQL
+    assert has_relative_iri("SELECT * WHERE { <\\u0073> ?p ?o }")
+    # '''x' is '' then 'x' (not a string to the end): the braces still pair up; the
+    # query is not valid SPARQL, which the server, not prebind, reports
+    broken = "SELECT ?x WHERE { ?x ?p '''x'\n?x ?p ?o }"
+    assert "VALUES ?x" in prebind(broken, {"x": NamedNode("http://e/s")})

@@ -197,6 +197,15 @@ def test_a_good_test_query_loads(tmp_path):
     assert query.parameters[0].required is False and query.parameters[0].variable == "__place"
 
 
+def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
+    """The shared scanner reads ``gk:it\\'s`` as one name, as the engine does, so the
+    '}' after it still closes the pattern and ORDER BY is seen at the top level."""
+    text = (GOOD.format(name="esc").replace("?__place .\n}", "?__place ; dct:type gk:it\\'s }")
+            .replace("#+ tags: [test]", "#+ tags: [test]\n#+ pagination: 10"))
+    query = load_query(write_query(tmp_path, "esc", text))
+    assert bind(query, {"place": ["654002"]}).text.endswith("gk:it\\'s }\nORDER BY ?item\nLIMIT 10\nOFFSET 0\n")
+
+
 @pytest.mark.parametrize(
     ("edit", "line", "message"),
     [
