@@ -366,6 +366,20 @@ class _Worker:
             self.process.close()
 
 
+def service_limits(
+    *, timeout: float, max_rows: int, workers: int, max_query_length: int
+) -> tuple[float, int, int]:
+    """``(timeout, max_rows, max_query_length)`` once the arguments are checked.
+
+    :class:`QueryService` and :class:`gongkai.remote.RemoteQueryService` take the same
+    arguments (the web app uses either), so they share this one check and refuse the
+    same values with the same message.
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    return timeout, max_rows, max_query_length
+
+
 class QueryService:
     """A pool of worker processes running read-only queries with timeout and row cap.
 
@@ -382,13 +396,11 @@ class QueryService:
         workers: int = 2,
         max_query_length: int = 20_000,
     ) -> None:
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
+        self.timeout, self.max_rows, self.max_query_length = service_limits(
+            timeout=timeout, max_rows=max_rows, workers=workers, max_query_length=max_query_length
+        )
         self.store_path = Path(store_path).absolute()
         OxigraphStore.open(self.store_path, read_only=True).close()  # GongkaiError now
-        self.timeout = timeout
-        self.max_rows = max_rows
-        self.max_query_length = max_query_length
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._closed = False

@@ -95,6 +95,7 @@ from gongkai.query_service import (
     QueryTimeout,
     read_solutions,
     read_triples,
+    service_limits,
     term_from_json,
 )
 from gongkai.sparql_guard import QueryInfo, inspect_query
@@ -754,14 +755,12 @@ class RemoteQueryService:
         workers: int = 2,
         max_query_length: int = 20_000,
     ) -> None:
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
+        self.timeout, self.max_rows, self.max_query_length = service_limits(
+            timeout=timeout, max_rows=max_rows, workers=workers, max_query_length=max_query_length
+        )
         if remote.endpoint is None:
             raise GongkaiError("serving from a remote server needs its query endpoint (--endpoint URL)")
         self.remote = remote
-        self.timeout = timeout
-        self.max_rows = max_rows
-        self.max_query_length = max_query_length
         self._slots = threading.BoundedSemaphore(workers)
         self._closed = False
 

@@ -22,6 +22,7 @@ from gongkai.query_service import (
     term_from_json,
     term_to_json,
 )
+from gongkai.remote import RemoteQueryService, RemoteStore
 from gongkai.store import OxigraphStore, atomic_build
 
 P = sparql_prefixes()
@@ -321,6 +322,16 @@ def test_missing_or_empty_store_is_a_gongkai_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(GongkaiError, match="empty"):
         QueryService(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_both_services_refuse_the_same_arguments(tmp_path: Path, workers: int) -> None:
+    """The embedded and the remote service share one argument check (checked before
+    anything is opened, so neither a store nor a server is needed here)."""
+    with pytest.raises(ValueError, match="^workers must be at least 1$"):
+        QueryService(tmp_path / "nothing-here", workers=workers)
+    with pytest.raises(ValueError, match="^workers must be at least 1$"):
+        RemoteQueryService(RemoteStore("http://127.0.0.1:9/query"), workers=workers)
 
 
 def test_closed_service_refuses_work(seed_store: Path) -> None:
