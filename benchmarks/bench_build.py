@@ -31,7 +31,6 @@ status is 0 even when the bar fails (then FAIL is printed), unless --check is gi
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +39,22 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from _common import RESULTS, ROOT, machine, machine_line, summary, timed, utc_now, write_results
+from _common import (
+    RESULTS,
+    ROOT,
+    fmt_ratio,
+    fmt_s,
+    machine,
+    machine_line,
+    plain_validate,
+    subprocess_env,
+    summary,
+    table,
+    timed,
+    union_graph,
+    utc_now,
+    write_results,
+)
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -63,13 +77,9 @@ SELECT ?place (COUNT(DISTINCT ?item) AS ?n) WHERE {
 
 def run_cold(args: list[str]) -> float:
     """Wall time of a fresh Python subprocess running ``args``; it must succeed."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, *args], cwd=ROOT, env=subprocess_env(), capture_output=True, text=True
     )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
@@ -78,28 +88,6 @@ def run_cold(args: list[str]) -> float:
 
 
 # ---------------------------------------------------------------- the plain approach
-
-
-def union_graph(build: Build) -> Graph:
-    """The catalog graphs and the vocabulary in one in-memory rdflib Graph."""
-    from rdflib import Graph
-
-    graph = Graph()
-    for catalog in build.graphs.values():
-        graph += catalog
-    graph += build.vocabulary.graph
-    return graph
-
-
-def plain_validate(graph: Graph) -> tuple[bool, Graph]:
-    import pyshacl
-
-    from gongkai.validate import load_shapes
-
-    conforms, report, _text = pyshacl.validate(
-        data_graph=graph, shacl_graph=load_shapes(), inference="none"
-    )
-    return conforms, report
 
 
 def plain_build(manifest: Path) -> None:
@@ -239,27 +227,23 @@ def ratios(figures: dict[str, dict[str, Any]]) -> dict[str, float]:
 
 def markdown(doc: dict[str, Any]) -> str:
     figures, facts = doc["figures"], doc["machine"]
-
-    def secs(value: float) -> str:
-        return f"{value * 1000:.2f} ms" if value < 0.1 else f"{value:.3f} s"
-
+    rows = []
+    for name, base, what in ROWS:
+        ours = figures[name]["median"]
+        if base is not None:
+            cells = [fmt_s(figures[base]["median"]), fmt_ratio(doc["ratios"][name], 2)]
+        elif name == "cold_imports_s":
+            cells = ["—", f"{ours / figures['cold_build_s']['median']:.0%} of cold build"]
+        else:
+            cells = ["—", "—"]
+        rows.append([name, what, fmt_s(ours), *cells])
     lines = [
         f"# Build benchmark: two seed catalogs ({doc['date']})",
         "",
         f"{machine_line(facts)}; {doc['repeat']} repeats, query medians over {QUERY_RUNS} runs. Ratio = baseline / ours.",
         "",
-        "| figure | what | median | baseline median | ratio |",
-        "|---|---|---:|---:|---:|",
+        *table(["figure", "what", "median", "baseline median", "ratio"], "llrrr", rows),
     ]
-    for name, base, what in ROWS:
-        ours = figures[name]["median"]
-        if base is not None:
-            cells = [secs(figures[base]["median"]), f"{doc['ratios'][name]:.2f}x"]
-        elif name == "cold_imports_s":
-            cells = ["—", f"{ours / figures['cold_build_s']['median']:.0%} of cold build"]
-        else:
-            cells = ["—", "—"]
-        lines.append(f"| {name} | {what} | {secs(ours)} | {' | '.join(cells)} |")
     cold = figures["cold_build_s"]
     lines += [
         "",

@@ -29,12 +29,17 @@ The clients share the server's process (and its GIL): a lower bound for a real s
 Results go to benchmarks/results/queries-seeds.{json,md}; the Markdown table is printed
 too. The exit status is 0 even when the bar fails (then FAIL is printed), unless
 --check is given.
+
+bench_scale.py measures the saved queries and /sparql at national scale with the
+functions of this module (bound_queries, sample_runs, measure_queries, query_record,
+served, throughput), with the rdflib baseline in a subprocess of its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import http.client
 import json
 import os
@@ -42,15 +47,29 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from _common import RESULTS, ROOT, machine, machine_line, p95, summary, utc_now, write_results
+from _common import (
+    RESULTS,
+    ROOT,
+    TimeLimit,
+    fmt_ms,
+    fmt_ratio,
+    machine,
+    machine_line,
+    p95,
+    summary,
+    table,
+    time_limit,
+    utc_now,
+    write_results,
+)
 
 if TYPE_CHECKING:
-    from rdflib import Dataset
+    from rdflib import Dataset, Graph
     from rdflib.term import Identifier
 
     from gongkai.saved_queries import BoundQuery
@@ -158,20 +177,96 @@ def http_rows(path: str, status: int, body: bytes) -> int:
 # ---------------------------------------------------------------- saved queries
 
 
-def measure_queries(store: Path, port: int, repeat: int) -> dict[str, dict[str, Any]]:
-    from gongkai.query_service import execute
+def bound_queries() -> list[tuple[str, BoundQuery]]:
+    """Every saved query of queries/, bound with its defaults, by name."""
     from gongkai.saved_queries import bind, load_queries
+
+    return [(name, bind(query, {})) for name, query in sorted(load_queries().items())]
+
+
+def rdflib_count(graph: Graph | Dataset, bound: BoundQuery) -> int:
+    """The plain approach to a saved query: rdflib's SPARQL engine, parameters bound
+    with initBindings; the number of rows."""
+    init = {var: rdflib_term(term) for var, term in bound.substitutions.items()}
+    return len(list(graph.query(bound.text, initBindings=init)))
+
+
+@dataclasses.dataclass
+class Runs:
+    """The runs of one saved query by each approach (figure: http_ms, engine_ms, ...)."""
+
+    rows: dict[str, int] = dataclasses.field(default_factory=dict)  # answer size per figure
+    samples: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # ms
+    errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    # figure -> the time limit (s) its first run did not finish within
+    unfinished: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def merged(self, other: Runs) -> Runs:
+        return Runs(
+            self.rows | other.rows, self.samples | other.samples,
+            self.errors | other.errors, self.unfinished | other.unfinished,
+        )
+
+
+def sample_runs(
+    runs: Mapping[str, Callable[[], int]],
+    repeat: int,
+    *,
+    fallible: Collection[str] = (),
+    first_run_limit_s: float | None = None,
+    budget_s: float | None = None,
+) -> Runs:
+    """Time ``runs`` (figure -> a run returning its row count), interleaved.
+
+    One warm-up run each, which also gives the answer sizes; then up to ``repeat``
+    rounds, each timing every figure once, so noise hits all alike. A figure in
+    ``fallible`` (a baseline) may fail: its error is recorded instead of samples, and
+    its warm-up is stopped after ``first_run_limit_s`` (main thread only) and recorded
+    as unfinished. Rounds stop once ``budget_s`` is spent, after at least one.
+    """
+    result = Runs()
+    for figure, run in runs.items():
+        limit = first_run_limit_s if figure in fallible else None
+        try:
+            with time_limit(limit):
+                result.rows[figure] = run()
+        except TimeLimit as exc:
+            result.errors[figure] = str(exc)
+            result.unfinished[figure] = exc.seconds
+        except Exception as exc:
+            if figure not in fallible:
+                raise
+            result.errors[figure] = f"{type(exc).__name__}: {exc}"
+    result.samples = {figure: [] for figure in result.rows}
+    began = time.perf_counter()
+    for done in range(repeat):
+        if done and budget_s is not None and time.perf_counter() - began > budget_s:
+            break
+        for figure, samples in result.samples.items():
+            start = time.perf_counter()
+            runs[figure]()
+            samples.append((time.perf_counter() - start) * 1000)
+    return result
+
+
+def measure_queries(
+    store: Path,
+    port: int,
+    repeat: int,
+    baseline: Graph | Dataset | None = None,
+    budget_s: float | None = None,
+) -> list[tuple[str, BoundQuery, Runs]]:
+    """Every saved query over HTTP (``port``) and on the engine, and with rdflib on
+    ``baseline`` when given, interleaved (:func:`sample_runs`)."""
+    from gongkai.query_service import execute
     from gongkai.store import OxigraphStore
 
-    dataset = rdflib_dataset(store)
     client = Client(port)
-    results: dict[str, dict[str, Any]] = {}
+    results = []
     with OxigraphStore.open(store) as db:
-        for name, query in sorted(load_queries().items()):
+        for name, bound in bound_queries():
             print(f"  {name}", file=sys.stderr, flush=True)
-            bound: BoundQuery = bind(query, {})
             path = f"/queries/{quote(name)}"
-            init = {var: rdflib_term(term) for var, term in bound.substitutions.items()}
 
             def http_run(path: str = path) -> int:
                 return http_rows(path, *client.get(path))
@@ -179,44 +274,44 @@ def measure_queries(store: Path, port: int, repeat: int) -> dict[str, dict[str, 
             def engine_run(bound: BoundQuery = bound) -> int:
                 return len(execute(db, bound.text, substitutions=bound.substitutions).bindings)
 
-            def baseline_run(bound: BoundQuery = bound, init: dict = init) -> int:
-                return len(list(dataset.query(bound.text, initBindings=init)))
-
-            runs = {"http_ms": http_run, "engine_ms": engine_run, "baseline_ms": baseline_run}
-            rows: dict[str, int] = {}
-            errors: dict[str, str] = {}
-            for figure, run in runs.items():  # the warm-up, which also gives the answer sizes
-                try:
-                    rows[figure] = run()
-                except Exception as exc:
-                    if figure != "baseline_ms":
-                        raise
-                    errors[figure] = f"{type(exc).__name__}: {exc}"
-            samples: dict[str, list[float]] = {figure: [] for figure in rows}
-            for _ in range(repeat):  # interleaved, so noise hits all three alike
-                for figure in samples:
-                    start = time.perf_counter()
-                    runs[figure]()
-                    samples[figure].append((time.perf_counter() - start) * 1000)
-            figures = {f: {**summary(s), "p95": p95(s)} for f, s in samples.items()}
-            ratios = {}
-            if "baseline_ms" in figures:
-                base = figures["baseline_ms"]["median"]
-                ratios = {
-                    "baseline/engine": base / figures["engine_ms"]["median"],
-                    "baseline/http": base / figures["http_ms"]["median"],
-                }
-            results[name] = {
-                "rows": {figure.removesuffix("_ms"): n for figure, n in rows.items()},
-                "rows_agree": len(set(rows.values())) == 1,
-                "substitutions": bound.substitutions,
-                "figures": figures,
-                "ratios": ratios,
-                "baseline_error": errors.get("baseline_ms"),
-                "under_bar": figures["http_ms"]["median"] < BAR_MS,
-            }
+            runs: dict[str, Callable[[], int]] = {"http_ms": http_run, "engine_ms": engine_run}
+            if baseline is not None:
+                runs["baseline_ms"] = lambda bound=bound: rdflib_count(baseline, bound)
+            results.append(
+                (name, bound, sample_runs(runs, repeat, fallible={"baseline_ms"}, budget_s=budget_s))
+            )
     client.close()
     return results
+
+
+def query_record(bound: BoundQuery, runs: Runs) -> dict[str, Any]:
+    """One saved query's figures (median, p95, ...), ratios rdflib / ours and row counts.
+
+    When the baseline's first run did not finish within its limit, the ratios use that
+    limit as the baseline's time: lower bounds (``ratios_are_lower_bounds``).
+    """
+    figures = {f: {**summary(s), "p95": p95(s)} for f, s in runs.samples.items() if s}
+    base = figures["baseline_ms"]["median"] if "baseline_ms" in figures else None
+    unfinished = runs.unfinished.get("baseline_ms")
+    if base is None and unfinished is not None:
+        base = unfinished * 1000
+    ratios = {}
+    if base is not None:
+        ratios = {
+            f"baseline/{figure.removesuffix('_ms')}": base / figures[figure]["median"]
+            for figure in ("engine_ms", "http_ms")
+            if figure in figures
+        }
+    return {
+        "rows": {figure.removesuffix("_ms"): n for figure, n in runs.rows.items()},
+        "rows_agree": len(set(runs.rows.values())) == 1,
+        "substitutions": bound.substitutions,
+        "figures": figures,
+        "ratios": ratios,
+        "ratios_are_lower_bounds": unfinished is not None,
+        "baseline_error": runs.errors.get("baseline_ms"),
+        "baseline_unfinished_s": unfinished,
+    }
 
 
 # ---------------------------------------------------------------- /sparql throughput
@@ -279,12 +374,22 @@ def throughput(port: int, clients: int, seconds: float) -> dict[str, Any]:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    def ms(value: float | None) -> str:
-        return "—" if value is None else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+    ms, times = fmt_ms, fmt_ratio
+    rows = []
+    for name, result in doc["queries"].items():
+        figures, ratios = result["figures"], result["ratios"]
 
-    def times(value: float | None) -> str:
-        return "—" if value is None else f"{value:.1f}x"
+        def cell(figure: str, figures: dict[str, Any] = figures) -> str:
+            found = figures.get(figure)
+            return f"{ms(found['median'])} / {ms(found['p95'])}" if found else "error"
 
+        rows.append([
+            name,
+            f"{result['rows']['engine']}{'' if result['rows_agree'] else ' ≠'}",
+            cell("http_ms"), cell("engine_ms"), cell("baseline_ms"),
+            times(ratios.get("baseline/engine")), times(ratios.get("baseline/http")),
+            "yes" if result["under_bar"] else "**no**",
+        ])
     lines = [
         f"# Saved-query benchmark: seed data ({doc['date']})",
         "",
@@ -295,23 +400,12 @@ def markdown(doc: dict[str, Any]) -> str:
         "(waitress, loopback, keep-alive); engine = query_service.execute in-process; "
         "rdflib = rdflib SPARQL on a Dataset of the same quads. Ratio = rdflib / ours.",
         "",
-        "| query | rows | http | engine | rdflib | rdflib/engine | rdflib/http | http < 50 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|:---:|",
+        *table(
+            ["query", "rows", "http", "engine", "rdflib", "rdflib/engine", "rdflib/http", "http < 50 ms"],
+            "lrrrrrrc",
+            rows,
+        ),
     ]
-    for name, result in doc["queries"].items():
-        figures, ratios = result["figures"], result["ratios"]
-
-        def cell(figure: str, figures: dict[str, Any] = figures) -> str:
-            found = figures.get(figure)
-            return f"{ms(found['median'])} / {ms(found['p95'])}" if found else "error"
-
-        rows = result["rows"]
-        lines.append(
-            f"| {name} | {rows['engine']}{'' if result['rows_agree'] else ' ≠'} "
-            f"| {cell('http_ms')} | {cell('engine_ms')} | {cell('baseline_ms')} "
-            f"| {times(ratios.get('baseline/engine'))} | {times(ratios.get('baseline/http'))} "
-            f"| {'yes' if result['under_bar'] else '**no**'} |"
-        )
     bar = doc["bar"]
     worst = doc["queries"][bar["worst_query"]]["figures"]["http_ms"]
     lines += [
@@ -329,23 +423,42 @@ def markdown(doc: dict[str, Any]) -> str:
     for name, result in doc["queries"].items():
         if result["baseline_error"]:
             lines.append(f"rdflib failed on {name}: {result['baseline_error'][:200]}")
-    one, many = doc["throughput"]["one_client"], doc["throughput"]["clients"]
-    lines += [
-        "",
-        f"/sparql throughput, one simple SELECT, at most {doc['throughput']['seconds']:g} s and "
-        f"{MAX_REQUESTS} requests per run:",
-        "",
-        "| clients | requests | requests/s | p50 ms | p95 ms | errors |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for run in (one, many):
-        lines.append(
-            f"| {run['clients']} | {run['requests']} | {run['requests_per_s']:.0f} "
-            f"| {ms(run['p50_ms'])} | {ms(run['p95_ms'])} | {run['errors']} |"
-        )
-    scaling = doc["throughput"]["scaling"]
-    lines += ["", f"Scaling ({many['clients']} clients / 1 client, requests/s): {times(scaling)}."]
+    lines += ["", *throughput_lines(doc["throughput"])]
     return "\n".join(lines) + "\n"
+
+
+def throughput_lines(runs: dict[str, Any]) -> list[str]:
+    """The /sparql throughput table (one client beside K) and the scaling line."""
+    one, many = runs["one_client"], runs["clients"]
+    rows = [
+        [
+            str(run["clients"]), str(run["requests"]), f"{run['requests_per_s']:.0f}",
+            fmt_ms(run["p50_ms"]), fmt_ms(run["p95_ms"]), str(run["errors"]),
+        ]
+        for run in (one, many)
+    ]
+    return [
+        f"/sparql throughput, one simple SELECT, at most {runs['seconds']:g} s and "
+        f"{runs['max_requests']} requests per run:",
+        "",
+        *table(["clients", "requests", "requests/s", "p50 ms", "p95 ms", "errors"], "rrrrrr", rows),
+        "",
+        f"Scaling ({many['clients']} clients / 1 client, requests/s): {fmt_ratio(runs['scaling'])}.",
+    ]
+
+
+def measure_throughput(port: int, clients: int, seconds: float) -> dict[str, Any]:
+    """/sparql throughput with ``clients`` clients beside one client (its baseline)."""
+    one = throughput(port, 1, seconds)
+    many = throughput(port, clients, seconds)
+    return {
+        "query": SIMPLE_SELECT,
+        "seconds": seconds,
+        "max_requests": MAX_REQUESTS,
+        "one_client": one,
+        "clients": many,
+        "scaling": many["requests_per_s"] / one["requests_per_s"] if one["requests_per_s"] else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,11 +489,15 @@ def main(argv: list[str] | None = None) -> int:
         corpus = build_store(store)
         with served(store) as port:
             print(f"saved queries ({args.repeat} runs x 3 approaches) ...", file=sys.stderr, flush=True)
-            queries = measure_queries(store, port, args.repeat)
+            measured = measure_queries(store, port, args.repeat, baseline=rdflib_dataset(store))
             print("/sparql throughput ...", file=sys.stderr, flush=True)
-            one = throughput(port, 1, args.seconds)
-            many = throughput(port, args.clients, args.seconds)
+            throughput_runs = measure_throughput(port, args.clients, args.seconds)
 
+    queries = {}
+    for name, bound, runs in measured:
+        record = query_record(bound, runs)
+        record["under_bar"] = record["figures"]["http_ms"]["median"] < BAR_MS
+        queries[name] = record
     medians = {name: r["figures"]["http_ms"]["median"] for name, r in queries.items()}
     worst = max(medians, key=medians.__getitem__)
     under = sum(r["under_bar"] for r in queries.values())
@@ -402,14 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "queries": queries,
         "ratio_meaning": "baseline (rdflib) median / our median; above 1 means ours is faster",
-        "throughput": {
-            "query": SIMPLE_SELECT,
-            "seconds": args.seconds,
-            "max_requests": MAX_REQUESTS,
-            "one_client": one,
-            "clients": many,
-            "scaling": many["requests_per_s"] / one["requests_per_s"] if one["requests_per_s"] else None,
-        },
+        "throughput": throughput_runs,
     }
     text = markdown(doc)
     write_results(args.results, "queries-seeds", doc, text)
