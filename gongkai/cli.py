@@ -191,7 +191,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from gongkai.validate import validate_catalogs
 
     catalogs, vocabulary = _store_graphs(args)
-    report = validate_catalogs(catalogs, vocabulary)
+    report = validate_catalogs(catalogs, vocabulary, engine=args.engine)
     text = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
     _write_text(text if text.endswith("\n") else text + "\n", args.output)
     return 0 if report.conforms else 1
@@ -582,6 +582,9 @@ def parser() -> argparse.ArgumentParser:
     store_option(p)
     p.add_argument("--format", choices=["text", "turtle", "json"], default="text")
     p.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
+    p.add_argument("--engine", choices=["fast", "pyshacl"], default="fast",
+                   help="SHACL engine: the compiled fast one (default) or pySHACL, the slow reference; "
+                        "both give the same report")
     remote_options(p, gsp=True)
     p.set_defaults(func=cmd_validate)
 
