@@ -1,6 +1,10 @@
 """The SHACL shapes: they parse, speak Chinese and English, name no instance IRIs, and
 each constraint fires exactly where it should — a conforming catalog gives no result at
-all, and each broken variant gives exactly the expected severity on the expected path."""
+all, and each broken variant gives exactly the expected severity on the expected path.
+
+Every check runs with both SHACL engines: the fast one the build uses and pySHACL, the
+reference it must agree with (tests/test_shacl_engine.py compares them field by field).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,12 @@ TURTLE_HEADER = """
 """
 
 Pattern = tuple[Node | None, Node | None, Node | None]
+ENGINES = ("fast", "pyshacl")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @functools.cache
@@ -87,16 +97,22 @@ def outcome(results: list[ValidationResult]) -> list[tuple[str, str | None, str 
     return sorted((r.severity, short(r.focus_node), short(r.result_path)) for r in results)
 
 
-def run(
+def broken_fixture(
     remove: tuple[Pattern, ...] = (),
     add: str = "",
     remove_vocab: tuple[Pattern, ...] = (),
     add_vocab: str = "",
-) -> list[ValidationResult]:
+) -> tuple[Graph, Graph]:
+    """(catalog, vocabulary): the conforming fixture with the given edits."""
     catalog, vocabulary = load_fixture()
     edit(catalog, remove, add)
     edit(vocabulary, remove_vocab, add_vocab)
-    return validate_catalogs({CATALOG: catalog}, vocabulary, SHAPES).results
+    return catalog, vocabulary
+
+
+def run(engine: str = "fast", **edits) -> list[ValidationResult]:
+    catalog, vocabulary = broken_fixture(**edits)
+    return validate_catalogs({CATALOG: catalog}, vocabulary, SHAPES, engine=engine).results
 
 
 SHAPES = load_shapes()
@@ -154,14 +170,15 @@ def test_every_property_shape_has_a_severity_or_is_only_used_by_sh_node() -> Non
 # --- the conforming fixture ------------------------------------------------------------
 
 
-def test_conforming_catalog_gives_no_result_at_all() -> None:
-    assert run() == []
+def test_conforming_catalog_gives_no_result_at_all(engine: str) -> None:
+    assert run(engine) == []
 
 
-def test_incomplete_false_and_ticks_lost_false_give_no_result() -> None:
+def test_incomplete_false_and_ticks_lost_false_give_no_result(engine: str) -> None:
     assert (
         run(
-            add="<item/654002/social-insurance/0a1b2c3d4e> gk:incomplete false ; gk:ticksLost false ."
+            engine,
+            add="<item/654002/social-insurance/0a1b2c3d4e> gk:incomplete false ; gk:ticksLost false .",
         )
         == []
     )
@@ -462,32 +479,34 @@ WARNINGS_AND_INFOS = {
 
 
 @pytest.mark.parametrize("case", sorted(VIOLATIONS), ids=str)
-def test_violation(case: str) -> None:
+def test_violation(case: str, engine: str) -> None:
     spec = dict(VIOLATIONS[case])
     expect = spec.pop("expect")
-    assert outcome(run(**spec)) == sorted(expect)
+    assert outcome(run(engine, **spec)) == sorted(expect)
 
 
 @pytest.mark.parametrize("case", sorted(WARNINGS_AND_INFOS), ids=str)
-def test_warning_or_info(case: str) -> None:
+def test_warning_or_info(case: str, engine: str) -> None:
     spec = dict(WARNINGS_AND_INFOS[case])
     expect = spec.pop("expect")
-    assert outcome(run(**spec)) == sorted(expect)
+    assert outcome(run(engine, **spec)) == sorted(expect)
 
 
 # --- details of particular results -----------------------------------------------------
 
 
-def test_negative_time_limit_reports_the_value() -> None:
+def test_negative_time_limit_reports_the_value(engine: str) -> None:
     [result] = run(
+        engine,
         remove=((ITEM, GK.timeLimitWorkingDays, None),), add=f"<{I}> gk:timeLimitWorkingDays -1 ."
     )
     assert result.value == Literal(-1)
     assert "non-negative" in result.message_en and "非负整数" in result.message_zh
 
 
-def test_unlisted_law_warning_names_the_law() -> None:
+def test_unlisted_law_warning_names_the_law(engine: str) -> None:
     [result] = run(
+        engine,
         add=f"""<law/x-abc> a eli:LegalResource ; dct:title "劳动保障条例"@zh ; gk:unlisted true .
                 <{I}> gk:legalBasis <law/x-abc> ."""
     )
@@ -495,8 +514,9 @@ def test_unlisted_law_warning_names_the_law() -> None:
     assert result.message_en == "The legal basis matches no known law"
 
 
-def test_garbled_citation_warning_points_at_the_citation() -> None:
+def test_garbled_citation_warning_points_at_the_citation(engine: str) -> None:
     [result] = run(
+        engine,
         remove=((CITATION, GK.matchMethod, None),),
         add=f'<{CI}> gk:matchMethod "garbled-alias" .',
     )
@@ -504,8 +524,9 @@ def test_garbled_citation_warning_points_at_the_citation() -> None:
     assert "garbled, cut or misprinted" in result.message_en and "乱码" in result.message_zh
 
 
-def test_body_of_another_place_names_both_places() -> None:
+def test_body_of_another_place_names_both_places(engine: str) -> None:
     [result] = run(
+        engine,
         remove=((ORG_, DCTERMS.spatial, None),),
         add="<org/654002/k1> dct:spatial <place/654301> .",
     )
@@ -520,8 +541,9 @@ def test_body_of_another_place_names_both_places() -> None:
     )
 
 
-def test_place_not_in_vocabulary_is_named_by_its_iri() -> None:
+def test_place_not_in_vocabulary_is_named_by_its_iri(engine: str) -> None:
     [result] = run(
+        engine,
         remove=((CHANNEL, DCTERMS.spatial, None),),
         add="<channel/654002/k3> dct:spatial <place/999999> .",
     )
@@ -529,8 +551,9 @@ def test_place_not_in_vocabulary_is_named_by_its_iri() -> None:
     assert B + "place/999999" in result.message_en
 
 
-def test_audience_outside_scheme_reports_the_concept() -> None:
+def test_audience_outside_scheme_reports_the_concept(engine: str) -> None:
     [result] = run(
+        engine,
         remove=((ITEM, GK.audience, None),),
         add=f"<{I}> gk:audience <vocab/method/proactive> .",
     )
@@ -540,6 +563,6 @@ def test_audience_outside_scheme_reports_the_concept() -> None:
     )
 
 
-def test_vocabulary_entries_are_not_reported_per_catalog() -> None:
+def test_vocabulary_entries_are_not_reported_per_catalog(engine: str) -> None:
     # A broken organisation in the vocabulary is not the catalog's fault.
-    assert run(add_vocab="<org/000000/nameless> a cv:PublicOrganisation .") == []
+    assert run(engine, add_vocab="<org/000000/nameless> a cv:PublicOrganisation .") == []

@@ -1,5 +1,5 @@
 """The validation report API: per-catalog validation, counts, and deterministic text,
-JSON and RDF forms."""
+JSON and RDF forms — with both SHACL engines, the fast one and pySHACL."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ PLACE = URIRef(B + "place/654002")
 # A second graph holding a broken copy of the same catalog: same node IRIs, so that
 # validating the two graphs together would hide what the copy lacks.
 BROKEN = URIRef(B + "graph/broken-copy")
+ENGINES = ("fast", "pyshacl")
 
 
 @functools.cache
@@ -70,14 +71,53 @@ def two_catalogs() -> tuple[dict[URIRef, Graph], Graph]:
     return {CATALOG: good, BROKEN: broken}, graph_of(vocabulary_triples)
 
 
-def build_report() -> ValidationReport:
+def warnings_alone() -> tuple[dict[URIRef, Graph], Graph]:
+    """The conforming catalog without its legal basis: one Warning."""
+    catalog_triples, vocabulary_triples = _fixture_triples()
+    catalog = graph_of(catalog_triples)
+    catalog.remove((ITEM, GK.legalBasis, None))
+    return {CATALOG: catalog}, graph_of(vocabulary_triples)
+
+
+def shared_place_triples() -> tuple[dict[URIRef, Graph], Graph]:
+    """The two catalogs, the first repeating the vocabulary's triples of its place."""
     catalogs, vocabulary = two_catalogs()
-    return validate_catalogs(catalogs, vocabulary)
+    catalogs[CATALOG].add((PLACE, SKOS.prefLabel, Literal("伊宁市", lang="zh")))
+    catalogs[CATALOG].add((PLACE, RDF.type, DCTERMS.Location))
+    return catalogs, vocabulary
+
+
+def body_of_another_place() -> tuple[dict[URIRef, Graph], Graph]:
+    """The conforming catalog with its body moved to another place (a SPARQL Warning)."""
+    catalog_triples, vocabulary_triples = _fixture_triples()
+    catalog = graph_of(catalog_triples)
+    catalog.remove((ORG_, DCTERMS.spatial, None))
+    catalog.add((ORG_, DCTERMS.spatial, URIRef(B + "place/654301")))
+    return {CATALOG: catalog}, graph_of(vocabulary_triples)
+
+
+# The catalogs these tests validate, for tests/test_shacl_engine.py to compare engines on.
+VARIANTS = {
+    "two-catalogs": two_catalogs,
+    "warnings-alone": warnings_alone,
+    "shared-place-triples": shared_place_triples,
+    "body-of-another-place": body_of_another_place,
+}
+
+
+def build_report(engine: str = "fast") -> ValidationReport:
+    catalogs, vocabulary = two_catalogs()
+    return validate_catalogs(catalogs, vocabulary, engine=engine)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def report() -> ValidationReport:
-    return build_report()
+def report(engine: str) -> ValidationReport:
+    return build_report(engine)
 
 
 def test_counts_and_conforms(report: ValidationReport) -> None:
@@ -94,9 +134,9 @@ def test_results_carry_the_graph_they_came_from(report: ValidationReport) -> Non
     assert all(r.focus_node == ITEM for r in report.results)
 
 
-def test_each_catalog_is_validated_on_its_own(report: ValidationReport) -> None:
+def test_each_catalog_is_validated_on_its_own(report: ValidationReport, engine: str) -> None:
     catalogs, vocabulary = two_catalogs()
-    alone = validate_catalogs({BROKEN: catalogs[BROKEN]}, vocabulary)
+    alone = validate_catalogs({BROKEN: catalogs[BROKEN]}, vocabulary, engine=engine)
     assert alone.results == report.results
     # Validated as one union the good copy would supply the missing body: the
     # per-catalog run is what makes the Violation visible.
@@ -107,15 +147,13 @@ def test_each_catalog_is_validated_on_its_own(report: ValidationReport) -> None:
     assert (None, SH.resultPath, GK.responsibleBody) not in union_report
 
 
-def test_inputs_are_left_unchanged_and_shared_triples_survive() -> None:
-    catalogs, vocabulary = two_catalogs()
+def test_inputs_are_left_unchanged_and_shared_triples_survive(engine: str) -> None:
     # The mapping repeats the place's triples in each catalog graph; the next catalog
     # must still find them in the vocabulary after the first one is taken out again.
-    catalogs[CATALOG].add((PLACE, SKOS.prefLabel, Literal("伊宁市", lang="zh")))
-    catalogs[CATALOG].add((PLACE, RDF.type, DCTERMS.Location))
+    catalogs, vocabulary = shared_place_triples()
     sizes = {iri: len(g) for iri, g in catalogs.items()}
     vocabulary_size = len(vocabulary)
-    report = validate_catalogs(catalogs, vocabulary)
+    report = validate_catalogs(catalogs, vocabulary, engine=engine)
     assert {iri: len(g) for iri, g in catalogs.items()} == sizes
     assert len(vocabulary) == vocabulary_size
     assert report.counts() == {"Violation": 1, "Warning": 1, "Info": 1}
@@ -136,11 +174,8 @@ def test_empty_report_conforms() -> None:
     }
 
 
-def test_warnings_alone_still_conform() -> None:
-    catalog_triples, vocabulary_triples = _fixture_triples()
-    catalog = graph_of(catalog_triples)
-    catalog.remove((ITEM, GK.legalBasis, None))
-    result = validate_catalogs({CATALOG: catalog}, graph_of(vocabulary_triples))
+def test_warnings_alone_still_conform(engine: str) -> None:
+    result = validate_catalogs(*warnings_alone(), engine=engine)
     assert result.counts() == {"Violation": 0, "Warning": 1, "Info": 0}
     assert result.conforms is True
 
@@ -206,14 +241,15 @@ def test_to_graph_with_another_base(report: ValidationReport) -> None:
     assert (URIRef("https://example.org/v/report"), RDF.type, SH.ValidationReport) in graph
 
 
-def test_output_is_deterministic_across_runs(report: ValidationReport) -> None:
-    again = build_report()
+def test_output_is_deterministic_across_runs(report: ValidationReport, engine: str) -> None:
+    again = build_report(engine)
     assert again.to_text() == report.to_text()
     assert again.to_json() == report.to_json()
     assert again.to_turtle() == report.to_turtle()
 
 
 def test_turtle_is_deterministic_across_processes(report: ValidationReport) -> None:
+    # The other process uses the default engine: the report is the same with either.
     env = dict(
         os.environ,
         PYTHONHASHSEED="12345",
@@ -241,13 +277,9 @@ def test_result_iri_depends_on_what_the_result_says() -> None:
     assert a.key() != ValidationResult(graph=BROKEN, **base).key()
 
 
-def test_sparql_messages_keep_their_language() -> None:
+def test_sparql_messages_keep_their_language(engine: str) -> None:
     # pySHACL drops the language tag of a SPARQL constraint's filled-in message.
-    catalog_triples, vocabulary_triples = _fixture_triples()
-    catalog = graph_of(catalog_triples)
-    catalog.remove((ORG_, DCTERMS.spatial, None))
-    catalog.add((ORG_, DCTERMS.spatial, URIRef(B + "place/654301")))
-    [result] = validate_catalogs({CATALOG: catalog}, graph_of(vocabulary_triples)).results
+    [result] = validate_catalogs(*body_of_another_place(), engine=engine).results
     assert result.message_en.endswith(
         "names a different place than the catalog: 阿勒泰市 (654301), not 伊宁市 (654002)"
     )
@@ -265,7 +297,7 @@ def test_load_shapes_reads_the_shapes_folder() -> None:
     ) in shapes
 
 
-def test_unusable_shapes_raise_a_gongkai_error() -> None:
+def test_unusable_shapes_raise_a_gongkai_error(engine: str) -> None:
     catalogs, vocabulary = two_catalogs()
     shapes = Graph().parse(
         data="""
@@ -277,4 +309,4 @@ def test_unusable_shapes_raise_a_gongkai_error() -> None:
         format="turtle",
     )
     with pytest.raises(GongkaiError, match="VALUES"):
-        validate_catalogs(catalogs, vocabulary, shapes)
+        validate_catalogs(catalogs, vocabulary, shapes, engine=engine)
