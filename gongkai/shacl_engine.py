@@ -19,6 +19,11 @@ Warning counts as conforming), SPARQL messages lose their language tag and have
 and "m". Only the constructs our shapes use are supported; anything else raises
 ``UnsupportedShapes`` when the shapes are compiled, never a silently skipped
 constraint.
+
+Known difference, outside our shapes: Oxigraph keeps numeric literals in canonical form
+("1.50"^^xsd:decimal is 1.5) and language tags in lower case, where rdflib keeps them
+as written; a SPARQL constraint that returned such a literal, printed it or tested
+its language tag could differ from pySHACL. Our query returns IRIs and prints labels.
 """
 
 from __future__ import annotations
@@ -1050,20 +1055,23 @@ class _Catalog:
 
 
 def _to_ox(term: Node) -> object:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(term)
     if isinstance(term, BNode):
         try:
             return ox.BlankNode(term)
-        except ValueError:
+        except ValueError:  # an id Oxigraph does not accept: any id will do, consistently
             return ox.BlankNode()
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(term, language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(term, datatype=ox.NamedNode(term.datatype))
-        return ox.Literal(term)
-    raise GongkaiError(f"cannot put {term!r} into a SPARQL store")
+    try:
+        if isinstance(term, URIRef):
+            return ox.NamedNode(term)
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(term, language=term.language)
+            if term.datatype is not None:
+                return ox.Literal(term, datatype=ox.NamedNode(term.datatype))
+            return ox.Literal(term)
+    except ValueError as error:
+        raise GongkaiError(f"SPARQL constraints cannot read {term.n3()}: {error}") from error
+    raise GongkaiError(f"SPARQL constraints cannot read {term!r}")
 
 
 def _from_ox(term: object) -> Node:
