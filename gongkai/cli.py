@@ -74,34 +74,42 @@ def write_ledger(path: Path, catalogs: Sequence[ParsedCatalog]) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from gongkai.pipeline import build_for_store, build_graphs, store_build, validate_build
-
     progress = _progress(args)
     remote = _remote(args, write=True)  # before the build: a bad URL is reported at once
     sources = load_manifest(args.manifest)
     if remote is not None:
-        build = build_graphs(sources, args.base, progress)
-    else:
-        # incremental unless --full, or --ledger (which needs every catalog parsed)
-        reason = "--full" if args.full else "--ledger needs every catalog parsed" if args.ledger else ""
-        build = build_for_store(sources, args.store, args.base, progress, full=bool(reason), reason=reason)
+        return _build_remote(args, sources, remote, progress)
+    from gongkai.pipeline import build_store
+
+    # incremental unless --full, or --ledger (which needs every catalog parsed)
+    reason = "--full" if args.full else "--ledger needs every catalog parsed" if args.ledger else ""
+    built = build_store(sources, args.store, args.base, progress, full=bool(reason), reason=reason,
+                        workers=args.workers, keep_catalogs=bool(args.ledger))
+    if args.ledger:
+        write_ledger(args.ledger, built.parsed)
+    print(f"store is up to date: {built.plan.summary()}" if built.up_to_date else built.plan.summary())
+    print(
+        f"built {args.store}: {built.catalogs} catalogs, {built.items} items, "
+        f"{built.triples} triples (sources digest {built.sources_digest}) in {built.timings['total_s']:.1f} s"
+    )
+    counts = built.validation
+    print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
+    return 0
+
+
+def _build_remote(args: argparse.Namespace, sources: list[CatalogSource], remote, progress) -> int:
+    """Build in memory and push to a SPARQL server (see docs/remote-servers.md)."""
+    from gongkai.pipeline import build_graphs, push_build, validate_build
+
+    build = build_graphs(sources, args.base, progress)
     validate_build(build, progress)
     if args.ledger:
         write_ledger(args.ledger, build.catalogs)
-    if remote is not None:
-        from gongkai.pipeline import push_build
-
-        push_build(build, remote, progress)
-        _check_union(remote)
-        target = remote.location
-    else:
-        store_build(build, args.store, progress)
-        target = str(args.store)
+    push_build(build, remote, progress)
+    _check_union(remote)
     counts = build.validation_counts()
-    if build.plan is not None:
-        print(build.plan.summary())
     print(
-        f"built {target}: {build.catalog_count} catalogs, {build.item_count} items, "
+        f"built {remote.location}: {build.catalog_count} catalogs, {build.item_count} items, "
         f"{build.triple_count} triples (sources digest {build.data_version})"
     )
     print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
@@ -559,6 +567,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true",
                    help="rebuild every catalog (default: only those whose source file is new or changed, "
                         "when the previous store was built with the same base, code, vocabularies and shapes)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes that build catalogs (default: the number of CPUs)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     remote_options(p, gsp=True, update=True)
     p.set_defaults(func=cmd_build)

@@ -20,13 +20,17 @@ Reconciliation (gongkai.reconcile) is stated as records with their own IRIs:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID, XSD
+from rdflib import namespace as rdflib_namespaces
+from rdflib.term import Node
 
+from gongkai import namespaces
 from gongkai.iri import IriMinter, text_key
 from gongkai.model import CatalogEntry, ParsedCatalog
-from gongkai.namespaces import CV, ELI, FOAF, GK, ORG, bind_prefixes
+from gongkai.namespaces import TermCache, bind_prefixes
 from gongkai.reconcile import (
     CHANNEL,
     EXACT,
@@ -43,8 +47,15 @@ from gongkai.reconcile import (
 )
 from gongkai.vocab import Vocabulary
 
+# terms built once (see TermCache): the mapper is the hot loop of a national build
+DCAT, DCTERMS, PROV, RDF, SKOS, VOID, XSD = (
+    TermCache(getattr(rdflib_namespaces, name)) for name in ("DCAT", "DCTERMS", "PROV", "RDF", "SKOS", "VOID", "XSD"))
+CV, ELI, FOAF, GK, ORG = (TermCache(getattr(namespaces, name)) for name in ("CV", "ELI", "FOAF", "GK", "ORG"))
 
+
+@lru_cache(maxsize=65536)
 def zh(text: str) -> Literal:
+    """A Chinese-tagged literal (cached: labels recur on every row that names them)."""
     return Literal(text, lang="zh")
 
 
@@ -74,10 +85,12 @@ class _CatalogMapper:
         self.domain = self.source.domain
         self.catalog = minter.catalog(self.code, self.domain)
         self.place = minter.place(self.code)
-        self.graph = bind_prefixes(Graph(identifier=self.catalog))
+        # plain tuples, not an rdflib Graph: adding to a Graph costs several times
+        # more than building the triple, which matters at national scale
+        self.triples: set[tuple[URIRef, URIRef, Node]] = set()
 
-    def add(self, s: URIRef, p: URIRef, o) -> None:
-        self.graph.add((s, p, o))
+    def add(self, s: URIRef, p: URIRef, o: Node) -> None:
+        self.triples.add((s, p, o))
 
     # -- shared entities ------------------------------------------------------------
 
@@ -322,6 +335,19 @@ def catalog_graph(
     ``reconciliation`` is the catalog's reconciliation (``gongkai.reconcile``); without
     it the catalog is reconciled here, with the shipped curated mappings.
     """
+    graph = bind_prefixes(Graph(identifier=minter.catalog(parsed.source.place_code, parsed.source.domain)))
+    graph.addN((s, p, o, graph) for s, p, o in catalog_triples(parsed, vocabulary, minter, reconciliation))
+    return graph
+
+
+def catalog_triples(
+    parsed: ParsedCatalog,
+    vocabulary: Vocabulary,
+    minter: IriMinter,
+    reconciliation: CatalogReconciliation | None = None,
+) -> set[tuple[URIRef, URIRef, Node]]:
+    """The triples of :func:`catalog_graph` as a set, for the streaming build, which
+    never needs them in an rdflib Graph."""
     if reconciliation is None:
         reconciliation = reconcile_catalog(parsed, build_reference(vocabulary), curated_mappings())
     mapper = _CatalogMapper(parsed, vocabulary, minter, reconciliation)
@@ -331,13 +357,21 @@ def catalog_graph(
     keys = item_keys(parsed.entries)
     for entry, key, reconciled in zip(parsed.entries, keys, reconciliation.items, strict=True):
         mapper.item(entry, key, domain_label, reconciled)
-    return mapper.graph
+    return mapper.triples
+
+
+def graph_counts(graph: Graph) -> tuple[int, int]:
+    """(triples, disclosure items) of a catalog graph: what its VoID subset states."""
+    return len(graph), len(set(graph.subjects(RDF.type, GK.DisclosureItem)))
 
 
 def dataset_description(
-    catalogs: dict[URIRef, Graph], vocabulary_triples: int, minter: IriMinter, data_version: str
+    catalogs: Mapping[URIRef, tuple[int, int]], vocabulary_triples: int, minter: IriMinter, data_version: str
 ) -> Graph:
-    """VoID + DCAT description of the whole dataset, with one subset per catalog graph."""
+    """VoID + DCAT description of the whole dataset, with one subset per catalog graph.
+
+    ``catalogs`` maps each catalog graph to its (triples, disclosure items) counts, so
+    that a build can describe graphs it streamed or reused without holding them."""
     graph = bind_prefixes(Graph(identifier=minter.dataset()))
     dataset = minter.dataset()
     graph.add((dataset, RDF.type, VOID.Dataset))
@@ -352,11 +386,11 @@ def dataset_description(
     for vocab in (GK, CV, ELI, SKOS, DCAT, PROV):
         graph.add((dataset, VOID.vocabulary, URIRef(str(vocab))))
     total = vocabulary_triples
-    for catalog_iri, catalog in sorted(catalogs.items()):
+    for catalog_iri, (triples, entities) in sorted(catalogs.items()):
         graph.add((dataset, VOID.subset, catalog_iri))
         graph.add((catalog_iri, RDF.type, VOID.Dataset))
-        graph.add((catalog_iri, VOID.triples, Literal(len(catalog))))
-        graph.add((catalog_iri, VOID.entities, Literal(len(set(catalog.subjects(RDF.type, GK.DisclosureItem))))))
-        total += len(catalog)
+        graph.add((catalog_iri, VOID.triples, Literal(triples)))
+        graph.add((catalog_iri, VOID.entities, Literal(entities)))
+        total += triples
     graph.add((dataset, VOID.triples, Literal(total)))
     return graph

@@ -156,6 +156,9 @@ class Entry:
     labels: tuple[tuple[str, str, str], ...] = ()  # (key, kind, label as written)
 
 
+_SIMILARITY_CACHE = 400_000
+
+
 @dataclass(frozen=True)
 class LabelIndex:
     """Reference entries with their label keys and the bigram weights of those labels."""
@@ -165,6 +168,8 @@ class LabelIndex:
     weights: dict[str, float]
     unseen_weight: float
     weighted: bool = True
+    # (key, other) -> similarity: a corpus repeats the same names thousands of times
+    _similarities: dict[tuple[str, str], float] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, entries: Iterable[Entry], weighted: bool = True) -> LabelIndex:
@@ -200,9 +205,15 @@ class LabelIndex:
         Dice for an index built unweighted)."""
         if not self.weighted:
             return dice(key, other)
-        x, y = bigrams(key), bigrams(other)
-        total = self._mass(x) + self._mass(y)
-        return 2 * self._mass(x & y) / total if total else 0.0
+        found = self._similarities.get((key, other))
+        if found is None:
+            x, y = bigrams(key), bigrams(other)
+            total = self._mass(x) + self._mass(y)
+            found = 2 * self._mass(x & y) / total if total else 0.0
+            if len(self._similarities) >= _SIMILARITY_CACHE:
+                self._similarities.clear()  # bounded memory; refills with what recurs
+            self._similarities[(key, other)] = found
+        return found
 
     def entry_similarity(self, key: str, entry: Entry) -> tuple[float, str]:
         """The best similarity of ``key`` to any label of ``entry``, with that label."""

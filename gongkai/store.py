@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,15 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "METADATA_FILE",
+    "Filled",
     "OxigraphStore",
     "atomic_build",
     "canonical_lines",
     "content_sha256",
+    "drop_graph_keeping_union",
+    "graph_digest",
+    "replace_graph_keeping_union",
+    "version_of",
 ]
 
 METADATA_FILE = "gongkai-store.json"
@@ -58,6 +64,7 @@ _RESERVED_METADATA = frozenset(
         "named_graphs",
         "default_graph",
         "default_graph_triples",
+        "graph_digests",
         "gongkai_version",
         "pyoxigraph_version",
     }
@@ -163,12 +170,56 @@ def canonical_lines(
     )
 
 
-def content_sha256(quads: Iterable[Quad]) -> str:
-    """sha256 (hex) over the canonical sorted N-Quads of ``quads``: the data version."""
+def graph_digest(lines: Iterable[str]) -> str:
+    """sha256 (hex) of one graph's canonical, sorted, duplicate-free N-Triples lines."""
     digest = hashlib.sha256()
-    for line in canonical_lines(quads):
+    for line in lines:
         digest.update(line.encode("utf-8"))
     return digest.hexdigest()
+
+
+def version_of(digests: Mapping[str, str]) -> str:
+    """The data version: sha256 over ``<graph IRI> TAB <graph digest>`` lines, sorted.
+
+    A digest per graph, not one over the whole sorted dump, so that a build that
+    rebuilds one catalog rehashes one graph (the rest is recorded in the metadata), and
+    so that hashing never sorts the whole store. The default graph, when it is a graph
+    of its own rather than the union of the named graphs, is listed under "".
+    """
+    digest = hashlib.sha256()
+    for name in sorted(digests):
+        digest.update(f"{name}\t{digests[name]}\n".encode())
+    return digest.hexdigest()
+
+
+def scan_graph_digests(store: pyoxigraph.Store, *, union: bool, skip: Iterable[str] = ()) -> dict[str, tuple[str, int]]:
+    """(digest, triples) of every named graph (and of an own default graph) not in
+    ``skip``, computed by reading the graphs back."""
+    skipped = set(skip)
+    graphs: list[NamedNode | DefaultGraph] = [g for g in store.named_graphs() if isinstance(g, NamedNode)]
+    if not union:
+        graphs.append(DefaultGraph())
+    found = {}
+    for graph in graphs:
+        name = graph.value if isinstance(graph, NamedNode) else ""
+        if name in skipped:
+            continue
+        count = [0]
+
+        def lines(graph=graph, count=count) -> Iterator[str]:
+            for line in canonical_lines(store.quads_for_pattern(None, None, None, graph), triples=True):
+                count[0] += 1
+                yield line
+
+        digest = graph_digest(lines())
+        if count[0] or name:
+            found[name] = (digest, count[0])
+    return found
+
+
+def content_sha256(store: pyoxigraph.Store, *, union: bool = False) -> str:
+    """The data version of a store whose digests nobody recorded (see :func:`version_of`)."""
+    return version_of({name: digest for name, (digest, _n) in scan_graph_digests(store, union=union).items()})
 
 
 # --------------------------------------------------------------------------- the store
@@ -467,25 +518,44 @@ def _materialize_union(store: pyoxigraph.Store) -> bool:
     return True
 
 
-def _write_metadata(folder: Path, store: pyoxigraph.Store, extra: dict[str, Any]) -> None:
-    named = sum(1 for _ in store.named_graphs())
+def drop_graph_keeping_union(store: pyoxigraph.Store, graph: str) -> None:
+    """Remove a named graph, and from the default graph (the materialized union) the
+    triples no other named graph states."""
+    iri = _named_node(graph)
+    if not store.contains_named_graph(iri):
+        return
+    store.update(
+        f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {iri}) }} }}")
+    store.remove_graph(iri)
+
+
+def replace_graph_keeping_union(store: pyoxigraph.Store, graph: str, data: bytes) -> None:
+    """Replace a named graph with ``data`` (N-Quads naming it, and the default graph for
+    its union copy): for the small shared graphs an incremental build rewrites."""
+    drop_graph_keeping_union(store, graph)
+    store.load(data, format=RdfFormat.N_QUADS)
+
+
+def _write_metadata(
+    folder: Path, store: pyoxigraph.Store, extra: dict[str, Any], known: Mapping[str, tuple[str, int]]
+) -> None:
+    """Write gongkai-store.json: ``known`` holds (digest, triples) of graphs whose
+    digests the caller already has; every other graph is read back and hashed."""
     union = extra.get("default_graph") == "union"
-    counted = [0]
-
-    def data() -> Iterator[Quad]:
-        for quad in _named_graph_quads(store) if union else store.quads_for_pattern(None, None, None, None):
-            counted[0] += 1
-            yield quad
-
-    version = content_sha256(data())  # one pass: the hash and the count
-    quads = counted[0]
+    graphs = dict(known)
+    graphs.update(scan_graph_digests(store, union=union, skip=known))
+    present = {g.value for g in store.named_graphs() if isinstance(g, NamedNode)}
+    graphs = {name: record for name, record in graphs.items() if name in present or name == ""}
+    quads = sum(n for _digest, n in graphs.values())
     record = {
         "format": METADATA_FORMAT,
-        "data_version": version,
+        "data_version": version_of({name: digest for name, (digest, _n) in graphs.items()}),
+        "graph_digests": {name: digest for name, (digest, _n) in sorted(graphs.items())},
         "built_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quads": quads,
-        "default_graph_triples": len(store) - quads,
-        "named_graphs": named,
+        "default_graph_triples": len(store) - quads if union else 0,
+        "named_graphs": len(present),
         "gongkai_version": __version__,
         "pyoxigraph_version": pyoxigraph.__version__,
         **extra,
@@ -498,19 +568,38 @@ def _write_metadata(folder: Path, store: pyoxigraph.Store, extra: dict[str, Any]
         os.fsync(handle.fileno())
 
 
+@dataclass
+class Filled:
+    """What a ``fill`` function of :func:`atomic_build` may report back.
+
+    ``graphs``: (digest, triples) of the graphs it loaded and already hashed (the
+    others are read back and hashed); ``union``: it wrote the union of the named graphs
+    into the default graph itself; ``metadata``: more metadata, known only once filled.
+    """
+
+    graphs: dict[str, tuple[str, int]] = field(default_factory=dict)
+    union: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
 def atomic_build(
     store_dir: Path | str,
-    fill: Callable[[pyoxigraph.Store], None],
+    fill: Callable[[pyoxigraph.Store], Filled | None],
     metadata: Mapping[str, Any] | None = None,
+    *,
+    start_from: Path | None = None,
+    optimize: bool = True,
 ) -> None:
-    """Build a new store at ``store_dir`` from scratch and swap it in atomically.
+    """Build a new store at ``store_dir`` and swap it in atomically.
 
-    ``fill`` receives an empty read-write ``pyoxigraph.Store`` in a temporary sibling
-    folder (``.<name>.building-<pid>``) and loads everything into it (``bulk_load``,
-    ``load``, ``extend`` ...). The store is then flushed, optimised, closed and
-    ``gongkai-store.json`` (data version, build time, counts, plus ``metadata``) is
-    written into it; finally the old store is renamed to ``.<name>.old``, the new one
-    renamed to ``store_dir`` and the old one removed.
+    ``fill`` receives a read-write ``pyoxigraph.Store`` in a temporary sibling folder
+    (``.<name>.building-<pid>``): an empty one, or with ``start_from`` a copy of that
+    store (a RocksDB backup: hard links to its immutable files, so copying a national
+    store costs next to nothing) for an incremental build to edit. It loads everything
+    into it (``bulk_load``, ``load``, ``extend`` ...). The store is then flushed,
+    optimised, closed and ``gongkai-store.json`` (data version, build time, counts,
+    plus ``metadata``) is written into it; finally the old store is renamed to
+    ``.<name>.old``, the new one renamed to ``store_dir`` and the old one removed.
 
     If ``fill`` or any later step fails, the temporary folder is removed, ``store_dir``
     is left exactly as it was and the exception propagates. A parent folder that
@@ -547,13 +636,22 @@ def atomic_build(
             ) from None
 
         try:
+            if start_from is not None:
+                building.rmdir()  # backup() creates the folder itself
+                try:
+                    pyoxigraph.Store.read_only(str(start_from)).backup(str(building))
+                except OSError as exc:
+                    raise GongkaiError(f"cannot copy the previous store: {exc}", file=str(start_from)) from None
             store = pyoxigraph.Store(str(building))
             try:
-                fill(store)
-                union = _materialize_union(store)
+                filled = fill(store) or Filled()
+                union = filled.union or _materialize_union(store)
                 store.flush()
-                store.optimize()
-                _write_metadata(building, store, {**extra, "default_graph": "union" if union else "own"})
+                if optimize:  # an edited copy skips it: compacting rewrites every file
+                    store.optimize()
+                more = _check_metadata(filled.metadata)
+                _write_metadata(building, store, {**extra, **more, "default_graph": "union" if union else "own"},
+                                filled.graphs)
             finally:
                 del store  # pyoxigraph closes the database when the object is freed
                 gc.collect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SEED_000 = REPO / "data/sources/000_c073cd0789e26141.txt"
 SEED_001 = REPO / "data/sources/001_cd5a28862c838c28.txt"
 SHARED = REPO.parent / "shared"
+
+
+def data_version_of_nquads(data: bytes) -> str:
+    """The data version as documented (gongkai.store.version_of), recomputed from an
+    N-Quads dump with nothing but hashlib: per named graph, sha256 of its sorted triple
+    lines; then sha256 of the sorted "<graph IRI> TAB <digest>" lines."""
+    graphs: dict[str, list[str]] = {}
+    for line in data.decode("utf-8").splitlines():
+        head, graph = line[: -len(" .")].rsplit(" ", 1)
+        graphs.setdefault(graph.strip("<>"), []).append(head + " .\n")
+    lines = [f"{g}\t{hashlib.sha256(''.join(sorted(ls)).encode()).hexdigest()}\n" for g, ls in graphs.items()]
+    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
 
 def shared_path(relative: str) -> Path:

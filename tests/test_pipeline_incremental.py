@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.errors import GongkaiError
 from gongkai.export import serialize_store
 from gongkai.manifest import load_manifest
 from gongkai.model import LedgerStatus
 from gongkai.pipeline import (
     BuildPlan,
     SourceFingerprint,
-    build_for_store,
+    build_graphs,
+    build_store,
     environment_digest,
     fingerprint_sources,
     parse_source,
@@ -44,12 +46,9 @@ def corpus(folder: Path) -> Path:
     return folder / "sources.toml"
 
 
-def build(manifest: Path, store: Path, *, full: bool = False, base: str | None = None):
+def build(manifest: Path, store: Path, *, full: bool = False, base: str | None = None, workers: int = 2):
     kwargs = {"base": base} if base else {}
-    result = build_for_store(load_manifest(manifest), store, full=full, **kwargs)
-    validate_build(result)
-    store_build(result, store)
-    return result
+    return build_store(load_manifest(manifest), store, full=full, workers=workers, **kwargs)
 
 
 def nquads(store: Path) -> bytes:
@@ -79,7 +78,7 @@ def test_unchanged_rebuild_reuses_everything_and_matches_a_full_build(full_store
     assert not result.plan.full
     assert result.plan.rebuild == {} and sorted(result.plan.reuse) == [GRAPH_000, GRAPH_001]
     assert result.plan.summary() == "rebuilt 0 catalogs, reused 2 unchanged"
-    assert result.catalogs == [] and result.catalog_count == 2 and result.item_count == 146
+    assert result.up_to_date and result.catalogs == 2 and result.items == 146
     assert nquads(store) == nquads(full_store)
     before, after = read_previous_metadata(full_store), read_previous_metadata(store)
     for key in ("validation", "sources", "sources_digest", "catalogs", "items", "quads", "data_version",
@@ -158,8 +157,43 @@ def test_full_flag_forces_a_full_build(full_store, tmp_path):
     store = tmp_path / "store"
     shutil.copytree(full_store, store)
     result = build(manifest, store, full=True)
-    assert result.plan.full and result.plan.reason == "--full" and len(result.catalogs) == 2
+    assert result.plan.full and result.plan.reason == "--full" and result.catalogs == 2
+    assert not result.up_to_date and result.items == 146
     assert nquads(store) == nquads(full_store)
+
+
+def test_streamed_store_equals_the_in_memory_build(full_store, tmp_path):
+    """The two ways a store gets built (streamed from sources by build_store, or from
+    an in-memory Build by store_build) give the same store: same quads, same digests."""
+    in_memory = build_graphs(load_manifest(REPO / "data/sources.toml"))
+    validate_build(in_memory)
+    store = tmp_path / "store"
+    store_build(in_memory, store)
+    assert nquads(store) == nquads(full_store)
+    streamed, stored = read_previous_metadata(full_store), read_previous_metadata(store)
+    for key in ("data_version", "graph_digests", "quads", "default_graph_triples", "validation", "catalog_graphs"):
+        assert streamed[key] == stored[key], key
+
+
+def test_one_worker_and_several_give_the_same_store(full_store, tmp_path):
+    store = tmp_path / "store"
+    build(corpus(tmp_path / "data"), store, full=True, workers=1)
+    assert nquads(store) == nquads(full_store)
+    assert read_previous_metadata(store)["data_version"] == read_previous_metadata(full_store)["data_version"]
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_a_bad_source_fails_naming_it_and_leaves_the_store_untouched(full_store, tmp_path, full):
+    manifest = corpus(tmp_path / "data")
+    store = tmp_path / "store"
+    shutil.copytree(full_store, store)
+    (manifest.parent / "sources" / SEED_001).write_bytes(b"\xff\xfe\x00 not a catalog \x81\n")
+    with pytest.raises(GongkaiError) as caught:
+        build(manifest, store, full=full)
+    assert SEED_001 in str(caught.value)
+    assert nquads(store) == nquads(full_store)
+    assert read_previous_metadata(store) == read_previous_metadata(full_store)
+    assert not list(tmp_path.glob(".store.building-*"))
 
 
 # ---- the plan on its own: a pure function of the previous metadata and the sources

@@ -1,0 +1,320 @@
+"""The store build at any scale: catalogs built in worker processes, streamed into one
+bulk load.
+
+A national corpus (thousands of catalogs, millions of triples) never exists as one
+object graph here. Each worker takes the source files of one catalog and does every
+per-catalog stage — read, parse, reconcile, map, SHACL-validate — then hands back the
+catalog's graph as canonical N-Quads bytes (each triple in its named graph and in the
+default graph, which holds the union), its digest, counts and validation results. The
+parent only concatenates those bytes into a single Oxigraph bulk load, so memory stays
+bounded by a few catalogs, whatever the corpus size.
+
+Canonical means pyoxigraph's own serialisation, sorted and duplicate-free: the digest a
+worker computes is the digest the store would give for the graph (``store.graph_digest``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from gongkai.errors import GongkaiError
+from gongkai.iri import IriMinter
+from gongkai.model import CatalogSource, LedgerStatus, ParsedCatalog
+from gongkai.namespaces import GK, SH
+from gongkai.parse import parse_catalog
+from gongkai.rdf import catalog_triples
+from gongkai.readers import read_rows
+from gongkai.reconcile import build_reference, curated_mappings, reconcile_catalog
+from gongkai.store import drop_graph_keeping_union, graph_digest
+from gongkai.validate import (
+    SEVERITIES,
+    ValidationReport,
+    ValidationResult,
+    validate_catalog_triples,
+    validation_context,
+)
+from gongkai.vocab import Vocabulary
+
+Triple = tuple[Node, Node, Node]
+_IS_DISCLOSURE_ITEM = f" <{RDF.type}> <{GK.DisclosureItem}> .\n"
+
+
+# --------------------------------------------------------------------------- N-Triples
+
+
+def ntriples_term(term: Node) -> str:
+    """One rdflib term in N-Triples syntax (our graphs have no blank nodes).
+
+    JSON string escaping is valid N-Triples string escaping (\\" \\\\ \\n \\uXXXX ...),
+    and pyoxigraph re-reads the text anyway, so what reaches the store is its own
+    canonical form.
+    """
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = json.dumps(str(term), ensure_ascii=False)
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None:
+            return f"{text}^^<{term.datatype}>"
+        return text
+    raise GongkaiError(f"cannot write {term!r} as N-Triples: only IRIs and literals are expected")
+
+
+def canonical_triple_lines(triples: Iterable[Triple]) -> list[str]:
+    """Sorted, duplicate-free canonical N-Triples lines (``" .\\n"``-terminated).
+
+    Canonical as the store writes them: the triples go through an in-memory Oxigraph
+    store, which normalises values (``"1.0"^^xsd:decimal`` reads back as ``"1"``), so
+    a digest computed here equals the one computed from the built store.
+    """
+    terms: dict[Node, str] = {}  # IRIs and labels recur on many rows: write each once
+
+    def term(node: Node) -> str:
+        text = terms.get(node)
+        if text is None:
+            text = terms[node] = ntriples_term(node)
+        return text
+
+    text = "".join(f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples)
+    memory = pyoxigraph.Store()
+    memory.load(text.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return sorted(f"{quad.triple} .\n" for quad in memory)
+
+
+def nquads(lines: Sequence[str], graph: str) -> bytes:
+    """The lines as N-Quads in ``graph``, followed by the same lines in the default graph
+    (the materialized union that queries read)."""
+    suffix = f" <{graph}> .\n"
+    return ("".join(line[:-3] + suffix for line in lines) + "".join(lines)).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- one catalog
+
+
+@dataclass(frozen=True)
+class CatalogUnit:
+    """One catalog graph as a worker built it, ready to be loaded."""
+
+    graph: str
+    hashes: tuple[tuple[str, str], ...]  # (file name, sha256) of its source files
+    data: bytes  # N-Quads: the graph and its validation results, each also in the default graph
+    digest: str  # store.graph_digest of its canonical N-Triples
+    triples: int
+    entities: int  # gk:DisclosureItem nodes
+    items: int  # parsed entries (several files of one catalog may repeat a name)
+    validation: dict[str, int]  # result counts by severity
+    progress: tuple[str, ...]  # what a verbose build prints about it
+    timings: dict[str, float]  # CPU seconds of this worker per stage
+    catalogs: tuple[ParsedCatalog, ...] = ()  # kept only when asked (the ledger needs them)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted(name for name, _sha in self.hashes))
+
+
+@dataclass
+class UnitContext:
+    """What every worker needs, built once in the parent and inherited by fork."""
+
+    vocabulary: Vocabulary
+    minter: IriMinter
+    keep_catalogs: bool = False
+    reference: object = None
+    curated: object = None
+    validation: object = None
+    report_node: URIRef = field(init=False)
+    validation_graph: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reference = build_reference(self.vocabulary)
+        self.curated = curated_mappings()
+        self.validation = validation_context(self.vocabulary.graph)
+        self.report_node = URIRef(self.minter.validation_base() + "report")
+        self.validation_graph = str(self.minter.validation_graph())
+
+
+def build_unit(sources: Sequence[CatalogSource], context: UnitContext) -> CatalogUnit:
+    """Every per-catalog stage for the source files of one catalog graph."""
+    graph = context.minter.catalog(sources[0].place_code, sources[0].domain)
+    triples: set[Triple] = set()
+    parsed_all, hashes, progress = [], [], []
+    clock = _StageClock()
+    for source in sources:
+        rows, sha256 = read_rows(source.path, source.format)
+        parsed = parse_catalog(rows, source, context.vocabulary.lexicon, sha256)
+        clock.lap("parse")
+        reconciliation = reconcile_catalog(parsed, context.reference, context.curated)
+        triples |= catalog_triples(parsed, context.vocabulary, context.minter, reconciliation)
+        clock.lap("map")
+        parsed_all.append(parsed)
+        hashes.append((source.file_name, sha256))
+        statuses = [e.status for e in parsed.ledger]
+        unmatched = sum(1 for item in reconciliation.items if not item.standard.matched)
+        progress.append(
+            f"parsed {source.file_name}: {len(parsed.entries)} items from {len(parsed.ledger)} lines "
+            f"({statuses.count(LedgerStatus.MERGED)} merged, {statuses.count(LedgerStatus.REJECTED)} rejected), "
+            f"{len(reconciliation.items) - unmatched} matched to standard items")
+    results = validate_catalog_triples(graph, triples, context.validation)
+    clock.lap("validate")
+    validation = dict.fromkeys(SEVERITIES, 0)
+    for result in results:
+        validation[result.severity] = validation.get(result.severity, 0) + 1
+    lines = canonical_triple_lines(triples)
+    data = nquads(lines, str(graph)) + nquads(result_lines(results, context), context.validation_graph)
+    clock.lap("serialize")
+    return CatalogUnit(
+        graph=str(graph),
+        hashes=tuple(hashes),
+        data=data,
+        digest=graph_digest(lines),
+        triples=len(lines),
+        entities=sum(1 for line in lines if line.endswith(_IS_DISCLOSURE_ITEM)),
+        items=sum(len(p.entries) for p in parsed_all),
+        validation=validation,
+        progress=tuple(progress),
+        timings=clock.laps,
+        catalogs=tuple(parsed_all) if context.keep_catalogs else (),
+    )
+
+
+class _StageClock:
+    """CPU time per stage in one worker (process time: waiting is not work)."""
+
+    def __init__(self) -> None:
+        self.laps = {"parse": 0.0, "map": 0.0, "validate": 0.0, "serialize": 0.0}
+        self._last = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now = time.process_time()
+        self.laps[stage] += now - self._last
+        self._last = now
+
+
+def result_lines(results: Sequence[ValidationResult], context: UnitContext) -> list[str]:
+    """A catalog's slice of the published SHACL report: its results and the report's
+    sh:result links to them (the report node's type and verdict are added once)."""
+    graph = ValidationReport(list(results)).to_graph(context.minter.validation_base())
+    report = context.report_node
+    return canonical_triple_lines(
+        (s, p, o) for s, p, o in graph if not (s == report and p in (RDF.type, SH.conforms)))
+
+
+# --------------------------------------------------------------------------- many catalogs
+
+_CONTEXT: UnitContext | None = None  # set in the parent before the workers fork
+
+
+def _build_in_worker(sources: Sequence[CatalogSource]) -> CatalogUnit | GongkaiError:
+    assert _CONTEXT is not None
+    try:
+        return build_unit(sources, _CONTEXT)
+    except GongkaiError as exc:  # handed back, so the parent raises it as it is
+        return exc
+
+
+def build_units(
+    groups: Sequence[Sequence[CatalogSource]], context: UnitContext, workers: int | None = None
+) -> Iterator[CatalogUnit]:
+    """Build every group (the files of one catalog graph), in order, in ``workers``
+    forked processes (default: the CPU count; 1 builds in this process).
+
+    Raises the first GongkaiError (a bad source file) in source order.
+    """
+    global _CONTEXT
+    workers = max(1, min(workers or os.cpu_count() or 1, len(groups)))
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for group in groups:
+            yield build_unit(group, context)
+        return
+    _CONTEXT = context
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for unit in pool.imap(_build_in_worker, groups, chunksize=1):
+                if isinstance(unit, GongkaiError):
+                    raise unit
+                yield unit
+    finally:
+        _CONTEXT = None
+
+
+class ChunkReader(io.RawIOBase):
+    """A readable binary stream over an iterator of byte chunks, for bulk_load: the
+    store reads the corpus as one N-Quads input while the workers are still building it.
+
+    An exception raised by the iterator (a bad source file) is kept and the stream
+    ends; the caller must call :meth:`check` after the load, which raises it, so that
+    the half-loaded store is thrown away instead of swapped in.
+    """
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = memoryview(b"")
+        self.error: BaseException | None = None
+        self.bytes_read = 0
+        self.wait_s = 0.0  # time spent waiting for the next chunk (the workers)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._buffer:
+            if self.error is not None:
+                return 0
+            started = time.perf_counter()
+            try:
+                self._buffer = memoryview(next(self._chunks))
+            except StopIteration:
+                return 0
+            except BaseException as exc:  # noqa: BLE001 - re-raised by check()
+                self.error = exc
+                return 0
+            finally:
+                self.wait_s += time.perf_counter() - started
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        self.bytes_read += n
+        return n
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+# --------------------------------------------------------------------------- editing a copy
+
+
+def drop_catalog(store: pyoxigraph.Store, graph: str, context: UnitContext) -> None:
+    """Remove a catalog graph and its validation results (each also from the default
+    graph's union copy): what an incremental build does before loading it anew."""
+    report = f"<{context.report_node}>"
+    store.update(
+        f"PREFIX sh: <{SH}> PREFIX dct: <http://purl.org/dc/terms/> "
+        f"DELETE {{ GRAPH <{context.validation_graph}> {{ ?result ?p ?o . {report} sh:result ?result }} "
+        f"?result ?p ?o . {report} sh:result ?result }} "
+        f"WHERE {{ GRAPH <{context.validation_graph}> {{ ?result dct:source <{graph}> ; ?p ?o }} }}")
+    drop_graph_keeping_union(store, graph)
+
+
+def set_verdict(store: pyoxigraph.Store, context: UnitContext, conforms: bool) -> None:
+    """The report node's type and sh:conforms, in the validation graph and the union."""
+    report, graph = f"<{context.report_node}>", f"<{context.validation_graph}>"
+    value = "true" if conforms else "false"
+    store.update(
+        f"PREFIX sh: <{SH}> "
+        f"DELETE {{ GRAPH {graph} {{ {report} sh:conforms ?old }} {report} sh:conforms ?old }} "
+        f"WHERE {{ GRAPH {graph} {{ {report} sh:conforms ?old }} }} ; "
+        f"INSERT DATA {{ GRAPH {graph} {{ {report} a sh:ValidationReport ; sh:conforms {value} }} "
+        f"{report} a sh:ValidationReport ; sh:conforms {value} }}")
