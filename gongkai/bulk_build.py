@@ -16,12 +16,12 @@ worker computes is the digest the store would give for the graph (``store.graph_
 from __future__ import annotations
 
 import io
-import json
 import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph
 from rdflib import Literal, URIRef
@@ -39,8 +39,9 @@ from gongkai.reconcile import build_reference, curated_mappings, reconcile_catal
 from gongkai.store import drop_graph_keeping_union, graph_digest
 from gongkai.validate import (
     SEVERITIES,
-    ValidationReport,
     ValidationResult,
+    report_node,
+    result_triples,
     validate_catalog_triples,
     validation_context,
 )
@@ -54,43 +55,48 @@ _IS_DISCLOSURE_ITEM = f" <{RDF.type}> <{GK.DisclosureItem}> .\n"
 
 
 def ntriples_term(term: Node) -> str:
-    """One rdflib term in N-Triples syntax (our graphs have no blank nodes).
-
-    JSON string escaping is valid N-Triples string escaping (\\" \\\\ \\n \\uXXXX ...),
-    and pyoxigraph re-reads the text anyway, so what reaches the store is its own
-    canonical form.
-    """
+    """One rdflib term in the store's canonical N-Triples form (our graphs have no
+    blank nodes): what ``str()`` of the quad gives when read back from the store."""
+    cached = _TERMS.get(term)
+    if cached is not None:
+        return cached
     if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        text = json.dumps(str(term), ensure_ascii=False)
+        text = f"<{term}>"
+    elif isinstance(term, Literal):
         if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None:
-            return f"{text}^^<{term.datatype}>"
-        return text
-    raise GongkaiError(f"cannot write {term!r} as N-Triples: only IRIs and literals are expected")
+            text = str(pyoxigraph.Literal(str(term), language=term.language))
+        elif term.datatype is None or str(term.datatype) == _XSD_STRING:
+            text = str(pyoxigraph.Literal(str(term)))
+        else:
+            text = _stored_form(str(term), str(term.datatype))
+    else:
+        raise GongkaiError(f"cannot write {term!r} as N-Triples: only IRIs and literals are expected")
+    if len(_TERMS) >= _TERM_CACHE:
+        _TERMS.clear()  # bounded; vocabulary terms and labels refill it at once
+    _TERMS[term] = text
+    return text
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_TERM_CACHE = 200_000
+_TERMS: dict[Node, str] = {}
+
+
+@lru_cache(maxsize=4096)
+def _stored_form(lexical: str, datatype: str) -> str:
+    """A typed literal as the store writes it back: Oxigraph keeps numbers, booleans
+    and dates as values, so ``"1.0"^^xsd:decimal`` comes back as ``"1"``."""
+    memory = pyoxigraph.Store()
+    node = pyoxigraph.NamedNode("urn:x")
+    memory.add(pyoxigraph.Quad(node, node, pyoxigraph.Literal(lexical, datatype=pyoxigraph.NamedNode(datatype))))
+    return str(next(iter(memory)).object)
 
 
 def canonical_triple_lines(triples: Iterable[Triple]) -> list[str]:
-    """Sorted, duplicate-free canonical N-Triples lines (``" .\\n"``-terminated).
-
-    Canonical as the store writes them: the triples go through an in-memory Oxigraph
-    store, which normalises values (``"1.0"^^xsd:decimal`` reads back as ``"1"``), so
-    a digest computed here equals the one computed from the built store.
-    """
-    terms: dict[Node, str] = {}  # IRIs and labels recur on many rows: write each once
-
-    def term(node: Node) -> str:
-        text = terms.get(node)
-        if text is None:
-            text = terms[node] = ntriples_term(node)
-        return text
-
-    text = "".join(f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples)
-    memory = pyoxigraph.Store()
-    memory.load(text.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return sorted(f"{quad.triple} .\n" for quad in memory)
+    """Sorted, duplicate-free canonical N-Triples lines (``" .\\n"``-terminated), the
+    lines :func:`gongkai.store.canonical_lines` gives for the same graph in the store."""
+    term = ntriples_term
+    return sorted({f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples})
 
 
 def nquads(lines: Sequence[str], graph: str) -> bytes:
@@ -141,7 +147,7 @@ class UnitContext:
         self.reference = build_reference(self.vocabulary)
         self.curated = curated_mappings()
         self.validation = validation_context(self.vocabulary.graph)
-        self.report_node = URIRef(self.minter.validation_base() + "report")
+        self.report_node = report_node(self.minter.validation_base())
         self.validation_graph = str(self.minter.validation_graph())
 
 
@@ -205,10 +211,7 @@ class _StageClock:
 def result_lines(results: Sequence[ValidationResult], context: UnitContext) -> list[str]:
     """A catalog's slice of the published SHACL report: its results and the report's
     sh:result links to them (the report node's type and verdict are added once)."""
-    graph = ValidationReport(list(results)).to_graph(context.minter.validation_base())
-    report = context.report_node
-    return canonical_triple_lines(
-        (s, p, o) for s, p, o in graph if not (s == report and p in (RDF.type, SH.conforms)))
+    return canonical_triple_lines(result_triples(results, context.minter.validation_base()))
 
 
 # --------------------------------------------------------------------------- many catalogs

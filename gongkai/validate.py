@@ -18,7 +18,7 @@ import json
 import multiprocessing
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from typing import Literal as Choice
@@ -170,35 +170,47 @@ class ValidationReport:
     def to_graph(self, base: str = VALIDATION_BASE) -> Graph:
         """A SHACL sh:ValidationReport without blank nodes: the report is ``<base>report``
         and each result ``<base>result/<hash>``; dct:source names the catalog graph."""
-        ns = Namespace(base if base.endswith(("/", "#")) else base + "/")
         graph = bind_prefixes(Graph())
         graph.bind("gks", SHAPES_NAMESPACE)
-        report = ns["report"]
+        report = report_node(base)
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(self.conforms)))
-        for r in self.sorted_results():
-            node = ns[f"result/{r.key()}"]
-            graph.add((report, SH.result, node))
-            graph.add((node, RDF.type, SH.ValidationResult))
-            graph.add((node, SH.resultSeverity, SH[r.severity]))
-            graph.add((node, SH.focusNode, r.focus_node))
-            graph.add((node, DCTERMS.source, r.graph))
-            if isinstance(r.result_path, URIRef):
-                graph.add((node, SH.resultPath, r.result_path))
-            if r.value is not None:
-                graph.add((node, SH.value, r.value))
-            if r.source_shape is not None:
-                graph.add((node, SH.sourceShape, r.source_shape))
-            if r.constraint_component is not None:
-                graph.add((node, SH.sourceConstraintComponent, r.constraint_component))
-            if r.message_en:
-                graph.add((node, SH.resultMessage, Literal(r.message_en, lang="en")))
-            if r.message_zh:
-                graph.add((node, SH.resultMessage, Literal(r.message_zh, lang="zh")))
+        for triple in result_triples(self.sorted_results(), base):
+            graph.add(triple)
         return graph
 
     def to_turtle(self, base: str = VALIDATION_BASE) -> str:
         return self.to_graph(base).serialize(format="turtle")
+
+
+def report_node(base: str = VALIDATION_BASE) -> URIRef:
+    return URIRef((base if base.endswith(("/", "#")) else base + "/") + "report")
+
+
+def result_triples(results: Iterable[ValidationResult], base: str = VALIDATION_BASE) -> Iterator[tuple[Node, Node, Node]]:
+    """The triples of each result and the report's sh:result link to it (what a report
+    graph holds besides the report node's type and verdict)."""
+    ns = Namespace(base if base.endswith(("/", "#")) else base + "/")
+    report = ns["report"]
+    for r in results:
+        node = ns[f"result/{r.key()}"]
+        yield report, SH.result, node
+        yield node, RDF.type, SH.ValidationResult
+        yield node, SH.resultSeverity, SH[r.severity]
+        yield node, SH.focusNode, r.focus_node
+        yield node, DCTERMS.source, r.graph
+        if isinstance(r.result_path, URIRef):
+            yield node, SH.resultPath, r.result_path
+        if r.value is not None:
+            yield node, SH.value, r.value
+        if r.source_shape is not None:
+            yield node, SH.sourceShape, r.source_shape
+        if r.constraint_component is not None:
+            yield node, SH.sourceConstraintComponent, r.constraint_component
+        if r.message_en:
+            yield node, SH.resultMessage, Literal(r.message_en, lang="en")
+        if r.message_zh:
+            yield node, SH.resultMessage, Literal(r.message_zh, lang="zh")
 
 
 def validate_catalogs(
