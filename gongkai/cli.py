@@ -98,19 +98,24 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _build_remote(args: argparse.Namespace, sources: list[CatalogSource], remote, progress) -> int:
-    """Build in memory and push to a SPARQL server (see docs/remote-servers.md)."""
-    from gongkai.pipeline import build_graphs, push_build, validate_build
+    """Build an embedded store in a temporary folder, the same streaming build as
+    always, then push it (see docs/remote-servers.md): memory stays bounded at any size."""
+    import tempfile
 
-    build = build_graphs(sources, args.base, progress)
-    validate_build(build, progress)
-    if args.ledger:
-        write_ledger(args.ledger, build.catalogs)
-    push_build(build, remote, progress)
+    from gongkai.pipeline import build_store, push_store
+
+    with tempfile.TemporaryDirectory(prefix="gongkai-push-") as folder:
+        staging = Path(folder) / "store"
+        built = build_store(sources, staging, args.base, progress, full=True, reason="built for a push",
+                            workers=args.workers, keep_catalogs=bool(args.ledger))
+        if args.ledger:
+            write_ledger(args.ledger, built.parsed)
+        push_store(staging, remote, progress)
     _check_union(remote)
-    counts = build.validation_counts()
+    counts = built.validation
     print(
-        f"built {remote.location}: {build.catalog_count} catalogs, {build.item_count} items, "
-        f"{build.triple_count} triples (sources digest {build.data_version})"
+        f"built {remote.location}: {built.catalogs} catalogs, {built.items} items, "
+        f"{built.triples} triples (sources digest {built.sources_digest})"
     )
     print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
     return 0

@@ -44,7 +44,7 @@ from gongkai.reconcile import (
     reconcile_catalog,
 )
 from gongkai.reconcile import reconciliation_report as _reconciliation_report
-from gongkai.remote import RemoteStore, metadata_record, store_graph_sources
+from gongkai.remote import RemoteStore, store_graph_sources
 from gongkai.resources import ontology_files, resource_dir, shape_files
 from gongkai.store import (
     METADATA_FILE,
@@ -548,21 +548,6 @@ def store_build(build: Build, store_dir: Path, progress: Progress = quiet) -> No
     """Load an in-memory build into a new embedded store and swap it in; atomic."""
     progress(f"loading {build.triple_count} triples into {store_dir}")
     atomic_build(store_dir, lambda store: _fill(build, store), _store_metadata(build))
-
-
-def push_build(build: Build, remote: RemoteStore, progress: Progress = quiet) -> dict:
-    """Load every graph of ``build`` into a remote SPARQL server, replacing its previous
-    push (see :meth:`gongkai.remote.RemoteStore.push` for how atomic that is).
-
-    The graphs are put together in memory first, so the data version is computed
-    exactly as for an embedded store. Returns the metadata stored on the server.
-    """
-    memory = pyoxigraph.Store()
-    _fill(build, memory)
-    record = metadata_record(memory, _store_metadata(build))
-    progress(f"loading {len(memory)} triples into {remote.location}")
-    store = OxigraphStore(memory, Path(remote.location), read_only=True)
-    return remote.push(store_graph_sources(store), record, progress)
 
 
 def push_store(store_dir: Path, remote: RemoteStore, progress: Progress = quiet) -> dict:

@@ -99,7 +99,7 @@ from gongkai.query_service import (
     term_from_json,
 )
 from gongkai.sparql_guard import QueryInfo, inspect_query
-from gongkai.store import METADATA_FORMAT, OxigraphStore, content_sha256
+from gongkai.store import OxigraphStore
 
 __all__ = [
     "METADATA_PREDICATE",
@@ -107,7 +107,6 @@ __all__ = [
     "RemoteQueryService",
     "RemoteStore",
     "build_graph_iri",
-    "metadata_record",
     "store_graph_sources",
 ]
 
@@ -709,21 +708,6 @@ def _metadata_ntriples(graph: str, record: Mapping[str, Any]) -> bytes:
     text = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     triple = pyoxigraph.Triple(NamedNode(graph), NamedNode(METADATA_PREDICATE), Literal(text))
     return f"{triple} .\n".encode()
-
-
-def metadata_record(store: pyoxigraph.Store, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """The record an embedded build writes to gongkai-store.json, for a store built in
-    memory (so a build pushed straight to a server has the same data version)."""
-    return {
-        "format": METADATA_FORMAT,
-        "data_version": content_sha256(store),
-        "built_at": _now(),
-        "quads": len(store),
-        "named_graphs": sum(1 for _ in store.named_graphs()),
-        "gongkai_version": __version__,
-        "pyoxigraph_version": pyoxigraph.__version__,
-        **extra,
-    }
 
 
 def store_graph_sources(store: OxigraphStore) -> list[GraphSource]:
