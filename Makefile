@@ -54,9 +54,15 @@ test: install $(YASGUI)
 lint: install
 	$(BIN)/ruff check .
 
+# Sizes of the scale benchmark: make bench BENCH_SIZES="10 300". Its figures need the
+# bench extra (psutil for the memory of the build's process tree, gb2260 for place names).
+BENCH_SIZES ?= 10 300 2850
 bench: install
+	@$(BIN)/python -c 'import psutil, gb2260' 2>/dev/null || \
+		$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_queries.py
+	$(BIN)/python benchmarks/bench_scale.py --sizes $(BENCH_SIZES) --update-readme
 
 clean:
 	rm -rf var build dist test-artifacts .pytest_cache .ruff_cache *.egg-info .cache webapp/static/vendor
