@@ -168,9 +168,13 @@ class Client:
         self.conn.close()
 
 
+class HttpError(Exception):
+    """The web app answered a query with another status than 200 (a timeout, say)."""
+
+
 def http_rows(path: str, status: int, body: bytes) -> int:
     if status != 200:
-        raise SystemExit(f"GET {path} answered {status}:\n{body.decode(errors='replace')[:2000]}")
+        raise HttpError(f"GET {path} answered {status}: {body.decode(errors='replace')[:2000]}")
     return len(json.loads(body)["results"]["bindings"])
 
 
@@ -222,7 +226,9 @@ def sample_runs(
     rounds, each timing every figure once, so noise hits all alike. A figure in
     ``fallible`` (a baseline) may fail: its error is recorded instead of samples, and
     its warm-up is stopped after ``first_run_limit_s`` (main thread only) and recorded
-    as unfinished. Rounds stop once ``budget_s`` is spent, after at least one.
+    as unfinished. A fallible figure that fails in a later round keeps the samples it
+    has, records the error and is not run again. Rounds stop once ``budget_s`` is
+    spent, after at least one.
     """
     result = Runs()
     for figure, run in runs.items():
@@ -243,8 +249,16 @@ def sample_runs(
         if done and budget_s is not None and time.perf_counter() - began > budget_s:
             break
         for figure, samples in result.samples.items():
+            if figure in result.errors:
+                continue
             start = time.perf_counter()
-            runs[figure]()
+            try:
+                runs[figure]()
+            except Exception as exc:
+                if figure not in fallible:
+                    raise
+                result.errors[figure] = f"run {len(samples) + 2}: {type(exc).__name__}: {exc}"
+                continue
             samples.append((time.perf_counter() - start) * 1000)
     return result
 
@@ -255,9 +269,15 @@ def measure_queries(
     repeat: int,
     baseline: Graph | Dataset | None = None,
     budget_s: float | None = None,
+    tolerate_failures: bool = False,
 ) -> list[tuple[str, BoundQuery, Runs]]:
     """Every saved query over HTTP (``port``) and on the engine, and with rdflib on
-    ``baseline`` when given, interleaved (:func:`sample_runs`)."""
+    ``baseline`` when given, interleaved (:func:`sample_runs`).
+
+    ``tolerate_failures`` records our own failures instead of stopping (at national
+    scale the web app may answer a query with its timeout); the engine, which has no
+    timeout in-process, is then not run for a query whose first HTTP run failed.
+    """
     from gongkai.query_service import execute
     from gongkai.store import OxigraphStore
 
@@ -268,17 +288,26 @@ def measure_queries(
             print(f"  {name}", file=sys.stderr, flush=True)
             path = f"/queries/{quote(name)}"
 
-            def http_run(path: str = path) -> int:
-                return http_rows(path, *client.get(path))
+            failed: list[str] = []
 
-            def engine_run(bound: BoundQuery = bound) -> int:
+            def http_run(path: str = path, failed: list[str] = failed) -> int:
+                try:
+                    return http_rows(path, *client.get(path))
+                except (HttpError, OSError, http.client.HTTPException) as exc:
+                    failed.append(str(exc))
+                    raise
+
+            def engine_run(bound: BoundQuery = bound, failed: list[str] = failed) -> int:
+                if failed and tolerate_failures:
+                    raise RuntimeError(f"not run: over HTTP it failed ({failed[0][:200]})")
                 return len(execute(db, bound.text, substitutions=bound.substitutions).bindings)
 
             runs: dict[str, Callable[[], int]] = {"http_ms": http_run, "engine_ms": engine_run}
             if baseline is not None:
                 runs["baseline_ms"] = lambda bound=bound: rdflib_count(baseline, bound)
+            fallible = set(runs) if tolerate_failures else {"baseline_ms"}
             results.append(
-                (name, bound, sample_runs(runs, repeat, fallible={"baseline_ms"}, budget_s=budget_s))
+                (name, bound, sample_runs(runs, repeat, fallible=fallible, budget_s=budget_s))
             )
     client.close()
     return results
@@ -310,6 +339,7 @@ def query_record(bound: BoundQuery, runs: Runs) -> dict[str, Any]:
         "ratios": ratios,
         "ratios_are_lower_bounds": unfinished is not None,
         "baseline_error": runs.errors.get("baseline_ms"),
+        "errors": {figure.removesuffix("_ms"): error for figure, error in runs.errors.items()},
         "baseline_unfinished_s": unfinished,
     }
 
