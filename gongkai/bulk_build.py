@@ -15,17 +15,20 @@ worker computes is the digest the store would give for the graph (``store.graph_
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
 from gongkai.errors import GongkaiError
@@ -36,7 +39,7 @@ from gongkai.parse import parse_catalog
 from gongkai.rdf import catalog_triples
 from gongkai.readers import read_rows
 from gongkai.reconcile import build_reference, curated_mappings, reconcile_catalog
-from gongkai.store import drop_graph_keeping_union, graph_digest
+from gongkai.store import drop_graph_keeping_union, graph_digest, sorted_unique
 from gongkai.validate import (
     SEVERITIES,
     ValidationResult,
@@ -121,6 +124,7 @@ class CatalogUnit:
     entities: int  # gk:DisclosureItem nodes
     items: int  # parsed entries (several files of one catalog may repeat a name)
     validation: dict[str, int]  # result counts by severity
+    result_lines: tuple[str, ...]  # canonical N-Triples of its slice of the SHACL report
     progress: tuple[str, ...]  # what a verbose build prints about it
     timings: dict[str, float]  # CPU seconds of this worker per stage
     catalogs: tuple[ParsedCatalog, ...] = ()  # kept only when asked (the ledger needs them)
@@ -178,7 +182,8 @@ def build_unit(sources: Sequence[CatalogSource], context: UnitContext) -> Catalo
     for result in results:
         validation[result.severity] = validation.get(result.severity, 0) + 1
     lines = canonical_triple_lines(triples)
-    data = nquads(lines, str(graph)) + nquads(result_lines(results, context), context.validation_graph)
+    report_lines = result_lines(results, context)
+    data = nquads(lines, str(graph)) + nquads(report_lines, context.validation_graph)
     clock.lap("serialize")
     return CatalogUnit(
         graph=str(graph),
@@ -189,6 +194,7 @@ def build_unit(sources: Sequence[CatalogSource], context: UnitContext) -> Catalo
         entities=sum(1 for line in lines if line.endswith(_IS_DISCLOSURE_ITEM)),
         items=sum(len(p.entries) for p in parsed_all),
         validation=validation,
+        result_lines=tuple(report_lines),
         progress=tuple(progress),
         timings=clock.laps,
         catalogs=tuple(parsed_all) if context.keep_catalogs else (),
@@ -321,3 +327,69 @@ def set_verdict(store: pyoxigraph.Store, context: UnitContext, conforms: bool) -
         f"WHERE {{ GRAPH {graph} {{ {report} sh:conforms ?old }} }} ; "
         f"INSERT DATA {{ GRAPH {graph} {{ {report} a sh:ValidationReport ; sh:conforms {value} }} "
         f"{report} a sh:ValidationReport ; sh:conforms {value} }}")
+
+
+# --------------------------------------------------------------------------- the report's lines
+
+REPORT_LINES_FILE = "validation-graph.nt"
+
+
+class ReportLines:
+    """The validation graph's canonical lines, kept beside the store (REPORT_LINES_FILE).
+
+    The graph holds every catalog's SHACL results (1.6M lines for a national corpus);
+    hashing it by reading it back from the store costs more than the rest of an
+    incremental build. So a build collects its lines as the catalogs arrive, an
+    incremental build starts from the previous store's file minus the results of the
+    catalogs it rebuilds, and the digest comes from this sorted file.
+    """
+
+    def __init__(self, folder: Path, context: UnitContext) -> None:
+        self.context = context
+        self._unsorted = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()
+            "w", encoding="utf-8", newline="", dir=folder, prefix=".report-", suffix=".nt", delete=False)
+        self.path = Path(self._unsorted.name)
+
+    def keep_previous(self, previous: Path, dropped: set[str]) -> bool:
+        """Copy the previous file's lines, except the verdict and the results of the
+        ``dropped`` catalog graphs. False when there is no previous file to copy."""
+        if not previous.is_file():
+            return False
+        report = f"<{self.context.report_node}>"
+        source = f" <{DCTERMS.source}> "
+        with previous.open(encoding="utf-8", newline="") as handle:
+            gone = {line.split(" ", 1)[0] for line in handle
+                    if source in line and line.rsplit(" ", 2)[-2].strip("<>") in dropped}
+        with previous.open(encoding="utf-8", newline="") as handle:
+            for line in handle:
+                subject, rest = line.split(" ", 1)
+                if subject in gone or (subject == report and (rest.rsplit(" ", 2)[-2] in gone or
+                                                              not rest.startswith(f"<{SH.result}>"))):
+                    continue
+                self._unsorted.write(line)
+        return True
+
+    def add(self, lines: Iterable[str]) -> None:
+        self._unsorted.writelines(lines)
+
+    def finish(self, conforms: bool, target: Path) -> tuple[str, int]:
+        """Add the report node's type and verdict, write the sorted lines to ``target``
+        and return (digest, lines)."""
+        report = self.context.report_node
+        self.add(canonical_triple_lines([(report, RDF.type, SH.ValidationReport), (report, SH.conforms, Literal(conforms))]))
+        self._unsorted.close()
+        digest, count = hashlib.sha256(), 0
+        try:
+            with self.path.open(encoding="utf-8", newline="") as handle, \
+                    target.open("w", encoding="utf-8", newline="") as out:
+                for line in sorted_unique(handle):
+                    out.write(line)
+                    digest.update(line.encode("utf-8"))
+                    count += 1
+        finally:
+            self.path.unlink(missing_ok=True)
+        return digest.hexdigest(), count
+
+    def discard(self) -> None:
+        self._unsorted.close()
+        self.path.unlink(missing_ok=True)

@@ -21,7 +21,9 @@ import pyoxigraph
 from rdflib import Dataset, Graph, URIRef
 
 from gongkai.bulk_build import (
+    REPORT_LINES_FILE,
     ChunkReader,
+    ReportLines,
     UnitContext,
     build_units,
     canonical_triple_lines,
@@ -484,8 +486,13 @@ def build_store(
     groups = [by_graph[graph] for graph in sorted(by_graph)]
     records: dict[str, dict] = {} if plan.full else {
         graph: dict(previous["catalog_graphs"][graph]) for graph in plan.reuse}
-    digests: dict[str, tuple[str, int]] = {} if plan.full else {
-        graph: (previous.get("graph_digests", {}).get(graph, ""), int(records[graph]["triples"])) for graph in plan.reuse}
+    # what the previous store recorded of the graphs this build keeps as they are (the
+    # reused catalogs and, since the environment is the same, the vocabulary)
+    kept = {*plan.reuse, str(minter.vocabulary_graph())} if not plan.full else set()
+    before = previous.get("graph_digests") or {}
+    counts = previous.get("graph_triples") or {}
+    digests: dict[str, tuple[str, int]] = {
+        graph: (before[graph], int(counts[graph])) for graph in kept if graph in before and graph in counts}
     parsed: list[ParsedCatalog] = []
     timings: dict[str, float] = {}
     stage_times: list[dict[str, float]] = []
@@ -499,17 +506,29 @@ def build_store(
             hashes.update(unit.hashes)
             parsed.extend(unit.catalogs)
             stage_times.append(unit.timings)
+            report.add(unit.result_lines)
             for line in unit.progress:
                 progress(line)
             yield unit.data
 
+    report: ReportLines
+
     def fill(store: pyoxigraph.Store) -> Filled:
+        nonlocal report
+        # beside the store (atomic_build has made sure the folder is there and writable)
+        report = ReportLines(store_dir.absolute().parent, context)
+        return fill_store(store)
+
+    def fill_store(store: pyoxigraph.Store) -> Filled:
+        report_complete = plan.full
         if not plan.full:
             if previous.get("data_version") != plan.previous_version or not (store_dir / METADATA_FILE).is_file():
                 raise GongkaiError("the store changed while this build ran (another build?); run it again",
                                    file=str(store_dir))
-            for graph in sorted({*plan.rebuilt_graphs, *plan.dropped} & set(previous["catalog_graphs"])):
+            removed = {*plan.rebuilt_graphs, *plan.dropped} & set(previous["catalog_graphs"])
+            for graph in sorted(removed):
                 drop_catalog(store, graph, context)
+            report_complete = report.keep_previous(store_dir / REPORT_LINES_FILE, removed)
         t = time.perf_counter()
         reader = ChunkReader(units())
         store.bulk_load(io.BufferedReader(reader, 1 << 20), format=pyoxigraph.RdfFormat.N_QUADS, lenient=True)
@@ -529,15 +548,25 @@ def build_store(
         for graph, lines in shared.items():
             replace_graph_keeping_union(store, graph, nquads(lines, graph))
             digests[graph] = (graph_digest(lines), len(lines))
-        set_verdict(store, context, validation.get("Violation", 0) == 0)
+        conforms = validation.get("Violation", 0) == 0
+        set_verdict(store, context, conforms)
+        lines_file = report.path.with_name(report.path.name + ".sorted")
+        report_digest = report.finish(conforms, lines_file)
+        if report_complete:  # else the graph is read back and hashed
+            digests[context.validation_graph] = report_digest
         timings["shared_graphs_s"] = round(time.perf_counter() - t, 3)
-        return Filled(graphs=digests, union=True, metadata={
+        return Filled(graphs=digests, union=True, files={REPORT_LINES_FILE: lines_file}, metadata={
             **_metadata_record(base=base, sources=sources, hashes=hashes, records=records, validation=validation,
                                sources_digest=version, plan=plan),
             "build_timings": timings})
 
     progress(f"building {len(groups)} catalog graph(s) in {store_dir}")
-    atomic_build(store_dir, fill, start_from=start_from, optimize=plan.full)
+    try:
+        atomic_build(store_dir, fill, start_from=start_from, optimize=plan.full)
+    finally:
+        if "report" in locals():  # whatever happened, no temporary file is left behind
+            report.discard()
+            report.path.with_name(report.path.name + ".sorted").unlink(missing_ok=True)
     timings["total_s"] = round(time.perf_counter() - started, 3)
     return StoreBuild(plan, len(records), sum(int(r["items"]) for r in records.values()),
                       int(read_previous_metadata(store_dir).get("quads", 0)), _sources_digest(hashes, base),

@@ -49,6 +49,7 @@ __all__ = [
     "content_sha256",
     "drop_graph_keeping_union",
     "graph_digest",
+    "sorted_unique",
     "replace_graph_keeping_union",
     "version_of",
 ]
@@ -65,6 +66,7 @@ _RESERVED_METADATA = frozenset(
         "default_graph",
         "default_graph_triples",
         "graph_digests",
+        "graph_triples",
         "gongkai_version",
         "pyoxigraph_version",
     }
@@ -123,8 +125,9 @@ def _spill(sorted_lines: list[str], folder: str) -> str:
     return name
 
 
-def _sorted_unique(lines: Iterable[str], chunk: int) -> Iterator[str]:
+def sorted_unique(lines: Iterable[str], chunk: int | None = None) -> Iterator[str]:
     """Sort and deduplicate lines with bounded memory (external merge sort)."""
+    chunk = chunk or SORT_CHUNK_LINES
     buffer: list[str] = []
     runs: list[str] = []
     iterator = iter(lines)
@@ -165,7 +168,7 @@ def canonical_lines(
     sorted by code point (the same as UTF-8 byte order). Memory stays bounded: runs of
     ``chunk`` lines are sorted and spilled to temporary files, then merged.
     """
-    return _sorted_unique(
+    return sorted_unique(
         (canonical_line(q, triples=triples) for q in quads), chunk or SORT_CHUNK_LINES
     )
 
@@ -552,6 +555,7 @@ def _write_metadata(
         "format": METADATA_FORMAT,
         "data_version": version_of({name: digest for name, (digest, _n) in graphs.items()}),
         "graph_digests": {name: digest for name, (digest, _n) in sorted(graphs.items())},
+        "graph_triples": {name: n for name, (_digest, n) in sorted(graphs.items())},
         "built_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quads": quads,
         "default_graph_triples": len(store) - quads if union else 0,
@@ -580,6 +584,7 @@ class Filled:
     graphs: dict[str, tuple[str, int]] = field(default_factory=dict)
     union: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)  # name in the store folder -> file to move there
 
 
 def atomic_build(
@@ -652,6 +657,8 @@ def atomic_build(
                 more = _check_metadata(filled.metadata)
                 _write_metadata(building, store, {**extra, **more, "default_graph": "union" if union else "own"},
                                 filled.graphs)
+                for name, file in filled.files.items():
+                    os.replace(file, building / name)
             finally:
                 del store  # pyoxigraph closes the database when the object is freed
                 gc.collect()

@@ -117,6 +117,10 @@ def test_changed_source_rebuilds_only_its_catalog(full_store, tmp_path):
     assert nquads(store) == nquads(reference)
     meta, ref = read_previous_metadata(store), read_previous_metadata(reference)
     assert meta["validation"] == ref["validation"]
+    # the digests an incremental build records without reading the store back (the
+    # reused graphs', the validation graph's from its lines file) are the full build's
+    assert meta["graph_digests"] == ref["graph_digests"] and meta["data_version"] == ref["data_version"]
+    assert (store / "validation-graph.nt").read_bytes() == (reference / "validation-graph.nt").read_bytes()
     assert meta["sources"] == ref["sources"] and meta["sources"][SEED_001] != read_previous_metadata(
         full_store)["sources"][SEED_001]
     assert meta["build_plan"]["rebuilt"] == {SEED_001: "changed"}
@@ -140,6 +144,7 @@ def test_catalog_removed_from_the_manifest_is_dropped(full_store, tmp_path):
     assert nquads(store) == nquads(reference)
     assert read_previous_metadata(store)["validation"] == read_previous_metadata(reference)["validation"]
     assert read_previous_metadata(store)["catalogs"] == 1
+    assert read_previous_metadata(store)["data_version"] == read_previous_metadata(reference)["data_version"]
 
 
 def test_another_base_forces_a_full_build(full_store, tmp_path):
