@@ -38,7 +38,14 @@ from gongkai.namespaces import GK, SH
 from gongkai.parse import parse_catalog
 from gongkai.rdf import catalog_triples
 from gongkai.readers import read_rows
-from gongkai.reconcile import build_reference, curated_mappings, reconcile_catalog
+from gongkai.reconcile import (
+    Curated,
+    Reference,
+    build_reference,
+    curated_mappings,
+    reconcile_catalog,
+)
+from gongkai.shacl_engine import ValidationContext
 from gongkai.store import drop_graph_keeping_union, graph_digest, sorted_unique
 from gongkai.validate import (
     SEVERITIES,
@@ -141,9 +148,9 @@ class UnitContext:
     vocabulary: Vocabulary
     minter: IriMinter
     keep_catalogs: bool = False
-    reference: object = None
-    curated: object = None
-    validation: object = None
+    reference: Reference = field(init=False)
+    curated: Curated = field(init=False)
+    validation: ValidationContext = field(init=False)
     report_node: URIRef = field(init=False)
     validation_graph: str = field(init=False)
 
