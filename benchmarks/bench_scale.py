@@ -395,15 +395,17 @@ def baseline_seconds(stage: dict[str, Any]) -> tuple[float | None, bool]:
 
 
 def measure_store_queries(
-    store: Path, baseline: dict[str, Any], *, repeat: int, budget_s: float, clients: int, seconds: float
+    store: Path, baseline: dict[str, Any], *, repeat: int, budget_s: float, timeout_s: float,
+    clients: int, seconds: float,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every saved query on the web app and the engine (bench_queries), with the
-    baseline's rdflib runs merged in; then /sparql throughput."""
+    """Every saved query on the web app and the engine (bench_queries; both with the
+    query timeout ``timeout_s``), with the baseline's rdflib runs merged in; then
+    /sparql throughput."""
     from bench_queries import Runs, measure_queries, measure_throughput, query_record, served
 
-    with served(store) as port:
+    with served(store, timeout_s) as port:
         progress(f"saved queries on our store ({repeat} runs, http + engine) ...")
-        measured = measure_queries(store, port, repeat, budget_s=budget_s, tolerate_failures=True)
+        measured = measure_queries(store, port, repeat, budget_s=budget_s, timeout_s=timeout_s)
         progress(f"/sparql throughput (1 and {clients} clients, at most {seconds:g} s) ...")
         throughput = measure_throughput(port, clients, seconds)
     records = {}
@@ -597,9 +599,12 @@ def summary_lines(docs: list[dict[str, Any]]) -> list[str]:
         at = "every size" if spec["at"] is None else f"{spec['at']:,}"
         rows.append([spec["text"], at, *(verdict(doc["bars"][key]) for doc in docs)])
     first = docs[0]
+    runs = {(doc["date"], doc["machine"]["git_commit"]) for doc in docs}
+    when = f"Run of {first['date']}" if len(runs) == 1 else "Runs of " + ", ".join(
+        f"{doc['date']} ({doc['size']:,}, commit {(doc['machine']['git_commit'] or '?')[:12]})" for doc in docs
+    )
     return [
-        f"Run of {first['date']} on {machine_line(first['machine'])}, "
-        f"{first['machine'].get('memory_gib')} GiB of memory.",
+        f"{when} on {machine_line(first['machine'])}, {first['machine'].get('memory_gib')} GiB of memory.",
         "",
         *table(["bar (issue “Scale”)", "judged at", *(f"{doc['size']:,} catalogs" for doc in docs)],
                "ll" + "l" * len(docs), rows),
@@ -726,8 +731,9 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
             "",
             f"Saved queries bound with their defaults, at most {doc['settings']['repeat']} timed runs each after a warm-up "
             f"(fewer when a query's {doc['settings']['query_budget_s']:g} s budget ran out). ms, median / p95. "
-            "engine = query_service.execute on the embedded store (on disk), in-process; http = GET "
-            f"/queries/<name> on the web app (whose query workers {doc['webapp_store_in_memory']}); rdflib = the baseline's graph, in its own process (> t: its first run did not finish "
+            f"engine = a QueryService worker on the embedded store, http = GET /queries/<name> on the web "
+            f"app, both stopping a query after {doc['settings']['query_timeout_s']:g} s (their query workers "
+            f"{doc['webapp_store_in_memory']}); rdflib = the baseline's graph, in its own process (> t: its first run did not finish "
             "within t ms). ≠: row counts differ (the baseline's one Graph has no named graphs, no dataset "
             "description and no validation report).",
             "",
@@ -785,7 +791,7 @@ def measure_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
         if builds["full"]["ok"]:
             queries, throughput = measure_store_queries(
                 Path(builds["store"]), baseline, repeat=args.repeat, budget_s=args.query_budget,
-                clients=args.clients, seconds=args.seconds,
+                timeout_s=args.query_timeout, clients=args.clients, seconds=args.seconds,
             )
     figures = figures_of(size, sources, builds, baseline)
     for run in (builds.get(k) for k in ("full", "unchanged", "changed_one")):
@@ -799,6 +805,7 @@ def measure_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
         "load_average": {"before": load_before, "after": os.getloadavg()},  # 1, 5, 15 min
         "settings": {
             "repeat": args.repeat, "query_budget_s": args.query_budget, "clients": args.clients,
+            "query_timeout_s": args.query_timeout,
             "seconds": args.seconds, "baseline_stage_cap_s": args.baseline_cap * 60,
             "build_cap_s": args.build_cap * 60, "mem_cap_gib": args.mem_cap, "seed": args.seed,
         },
@@ -821,6 +828,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=20, help="runs of every saved query per approach (default: 20)")
     parser.add_argument("--query-budget", type=float, default=60.0,
                         help="seconds of timed runs per saved query on our store, after one run at least (default: 60)")
+    parser.add_argument("--query-timeout", type=float, default=30.0,
+                        help="seconds after which our store stops a query, as the web app does (default: 30)")
     parser.add_argument("--clients", type=int, default=4, help="client threads for /sparql throughput (default: 4)")
     parser.add_argument("--seconds", type=float, default=5.0, help="time bound of each throughput run (default: 5)")
     parser.add_argument("--baseline-cap", type=float, default=15.0,
