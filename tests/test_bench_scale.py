@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sys
 
+import psutil  # noqa: F401 - the process-tree sampler needs it (test and bench extras)
 import pytest
 
 from tests.conftest import REPO
 
-pytest.importorskip("psutil", reason="the process-tree sampler needs psutil (the bench extra)")
 pytestmark = pytest.mark.slow
 
 BENCHMARKS = REPO / "benchmarks"
