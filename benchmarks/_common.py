@@ -248,7 +248,8 @@ class TreeSampler:
     most of its memory. Summed RSS counts pages shared by forked processes once per
     process (an upper bound); summed PSS splits them between the sharers (the fair
     figure, but read from /proc/<pid>/smaps_rollup, which costs more): PSS is dropped
-    for the rest of the run when sampling it takes more than a quarter of the interval.
+    for the rest of the run, and its peak not reported, when its samples take more than
+    a quarter of the interval on average.
     Needs psutil (the ``bench`` extra).
     """
 
@@ -324,7 +325,7 @@ class TreeSampler:
         self.peak_processes = max(self.peak_processes, count)
         if self.pss:
             self.peak_pss = max(self.peak_pss or 0, pss)
-            if cost > self.interval / 4:
+            if self.samples >= 5 and self.sample_cost_s / self.samples > self.interval / 4:
                 self.pss, self.pss_dropped_after = False, self.samples
         if self.limit_bytes is not None and rss > self.limit_bytes and self.over_limit is None:
             self.over_limit = rss
@@ -348,9 +349,10 @@ class TreeSampler:
         return {
             "peak_rss_bytes": self.peak_rss,
             "peak_rss_gib": self.peak_rss / GIB,
-            "peak_pss_bytes": self.peak_pss,
-            "peak_pss_gib": None if self.peak_pss is None else self.peak_pss / GIB,
-            "pss_sampled": self.peak_pss is not None,
+            # a peak over only part of the run is no peak: None when PSS was dropped
+            "peak_pss_bytes": self.peak_pss if self.pss else None,
+            "peak_pss_gib": self.peak_pss / GIB if self.pss and self.peak_pss is not None else None,
+            "pss_sampled": self.pss,
             "pss_dropped_after_samples": self.pss_dropped_after,
             "peak_single_process_rss_bytes": self.peak_single_rss,
             "peak_processes": self.peak_processes,

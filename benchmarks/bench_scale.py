@@ -483,7 +483,8 @@ def figures_of(size: int, sources: dict[str, int], builds: dict[str, Any], basel
     ours_rss = full["memory"]["peak_rss_gib"] if full["ok"] else None
     base_rss = baseline["process"]["memory"]["peak_rss_gib"]
     figures["peak_rss_gib"] = {
-        "ours": ours_rss, "ours_pss": full["memory"]["peak_pss_gib"],
+        "ours": ours_rss,
+        "ours_pss": None if full["memory"]["pss_dropped_after_samples"] else full["memory"]["peak_pss_gib"],
         "ours_largest_process": full["ru_maxrss_bytes"] / GIB,
         "baseline": base_rss, "baseline_largest_process": baseline["process"]["ru_maxrss_bytes"] / GIB,
         # a baseline stopped early used less than it would have: then no ratio
@@ -536,12 +537,11 @@ def judge(size: int, figures: dict[str, Any], builds: dict[str, Any], queries: d
         # query that failed either way (the web app's timeout, say) fails the bar
         p95s = {(name, way): r["figures"][f"{way}_ms"]["p95"]
                 for name, r in queries.items() for way in ("engine", "http") if f"{way}_ms" in r["figures"]}
-        failed = sorted(f"{name} ({way})" for name, r in queries.items() for way in ("engine", "http")
-                        if way in r["errors"])
+        failed = sorted(name for name, r in queries.items() if r["errors"].keys() & {"engine", "http"})
         worst = max(p95s, key=p95s.__getitem__) if p95s else None
         shown = f"worst {fmt_ms(p95s[worst])} ms ({worst[0]}, {worst[1]})" if worst else "no figure"
         if failed:
-            shown += f"; failed: {', '.join(failed)}"
+            shown += f"; {len(failed)} failed or timed out: {', '.join(failed)}"
         bars["query_p95"] = bar(
             "query_p95",
             {"worst_query": worst and worst[0], "worst_way": worst and worst[1],
@@ -743,10 +743,17 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
                   if q["baseline_error"] and q["baseline_unfinished_s"] is None]
         if errors:
             lines += ["", "rdflib gave no figure for " + "; ".join(errors) + "."]
-        ours = [f"{n} ({way}): {error[:200]}" for n, q in queries.items()
-                for way, error in q["errors"].items() if way in ("engine", "http")]
+        def short(error: str) -> str:
+            return " ".join(error.split())[:160]
+
+        ours = []
+        for n, q in queries.items():
+            errors = {way: short(e) for way, e in q["errors"].items() if way in ("engine", "http")}
+            if errors:
+                text = "; ".join(f"{way}: {e}" for way, e in errors.items() if "not run:" not in e)
+                ours.append(f"{n} ({text}{', engine not run' if 'not run:' in errors.get('engine', '') else ''})")
         if ours:
-            lines += ["", "Our store failed on " + "; ".join(ours) + "."]
+            lines += ["", "Our store failed on " + ", ".join(ours) + "."]
         from bench_queries import throughput_lines
 
         lines += ["", *throughput_lines(doc["throughput"])]
