@@ -370,6 +370,7 @@ def measure_baseline(
             "--stage-cap", str(stage_cap_s), "--repeat", str(repeat),
             "--address-cap", str(mem_cap_bytes + 2 * GIB)]
     run = run_measured(args, mem_cap_bytes=mem_cap_bytes, on_line=on_line, watchdog=watchdog)
+    ended = time.perf_counter()
     with lock:
         for name in STAGES:
             found = stages.get(name)
@@ -377,7 +378,9 @@ def measure_baseline(
                 stages[name] = {"status": "not reached"}
             elif found["status"] == "running":
                 reason = run["killed"] or f"the process ended (exit {run['returncode']})"
-                stages[name] = {"status": "killed", "reason": reason}
+                # how long it had run: a lower bound of what the stage needs
+                elapsed = ended - current["since"] if current.get("stage") == name else None
+                stages[name] = {"status": "killed", "reason": reason, "elapsed_s": elapsed}
     run.pop("stdout")
     return {"stages": stages, "queries": queries, "process": run}
 
@@ -388,6 +391,8 @@ def baseline_seconds(stage: dict[str, Any]) -> tuple[float | None, bool]:
         return stage["seconds"], False
     if stage["status"] == "unfinished":
         return stage["limit_s"], True
+    if stage["status"] == "killed" and stage.get("elapsed_s"):
+        return stage["elapsed_s"], True
     return None, False
 
 
@@ -455,6 +460,8 @@ def figures_of(size: int, sources: dict[str, int], builds: dict[str, Any], basel
     plain_lb = parse_lb or load_lb or validate_lb
     if plain_s is None and parse_lb:
         plain_s, plain_lb = parse_s, True  # it did not get past parsing
+    elif plain_s is None and parse_s is not None and load_lb:
+        plain_s, plain_lb = parse_s + (load_s or 0), True  # nor past loading
     quads = full["store"].get("quads") if full["ok"] else None
     triples = stages["load"].get("triples")
     wall = full["wall_s"] if full["ok"] else None
@@ -487,8 +494,9 @@ def figures_of(size: int, sources: dict[str, int], builds: dict[str, Any], basel
         "ours_pss": None if full["memory"]["pss_dropped_after_samples"] else full["memory"]["peak_pss_gib"],
         "ours_largest_process": full["ru_maxrss_bytes"] / GIB,
         "baseline": base_rss, "baseline_largest_process": baseline["process"]["ru_maxrss_bytes"] / GIB,
-        # a baseline stopped early used less than it would have: then no ratio
-        "ratio": ratio(base_rss, ours_rss) if not plain_lb and plain_s is not None else None,
+        # a baseline stopped early used less than it would have: then a lower bound
+        "ratio": ratio(base_rss, ours_rss),
+        "ratio_is_lower_bound": any(stages[name]["status"] != "done" for name in STAGES),
     }
     # wall seconds when the build records them, else CPU seconds summed over its workers
     # (the baseline runs in one process, where the two are about the same)
@@ -630,7 +638,8 @@ def stage_cell(stage: dict[str, Any]) -> str:
     if status == "failed":
         return f"failed: {stage['error']}"
     if status == "killed":
-        return f"killed: {stage['reason']}"
+        after = f" after {stage['elapsed_s']:.0f} s" if stage.get("elapsed_s") else ""
+        return f"killed{after}: {stage['reason']}"
     return status
 
 
