@@ -324,16 +324,20 @@ def drop_catalog(store: pyoxigraph.Store, graph: str, context: UnitContext) -> N
     drop_graph_keeping_union(store, graph)
 
 
-def set_verdict(store: pyoxigraph.Store, context: UnitContext, conforms: bool) -> None:
-    """The report node's type and sh:conforms, in the validation graph and the union."""
+def drop_verdict(store: pyoxigraph.Store, context: UnitContext) -> None:
+    """Remove the report's sh:conforms (in the validation graph and the union): an
+    incremental build loads the new verdict (:func:`verdict_lines`) with its catalogs."""
     report, graph = f"<{context.report_node}>", f"<{context.validation_graph}>"
-    value = "true" if conforms else "false"
     store.update(
         f"PREFIX sh: <{SH}> "
         f"DELETE {{ GRAPH {graph} {{ {report} sh:conforms ?old }} {report} sh:conforms ?old }} "
-        f"WHERE {{ GRAPH {graph} {{ {report} sh:conforms ?old }} }} ; "
-        f"INSERT DATA {{ GRAPH {graph} {{ {report} a sh:ValidationReport ; sh:conforms {value} }} "
-        f"{report} a sh:ValidationReport ; sh:conforms {value} }}")
+        f"WHERE {{ GRAPH {graph} {{ {report} sh:conforms ?old }} }}")
+
+
+def verdict_lines(context: UnitContext, conforms: bool) -> list[str]:
+    """The report node's type and sh:conforms: known only once every catalog is built."""
+    report = context.report_node
+    return canonical_triple_lines([(report, RDF.type, SH.ValidationReport), (report, SH.conforms, Literal(conforms))])
 
 
 # --------------------------------------------------------------------------- the report's lines
@@ -382,8 +386,7 @@ class ReportLines:
     def finish(self, conforms: bool, target: Path) -> tuple[str, int]:
         """Add the report node's type and verdict, write the sorted lines to ``target``
         and return (digest, lines)."""
-        report = self.context.report_node
-        self.add(canonical_triple_lines([(report, RDF.type, SH.ValidationReport), (report, SH.conforms, Literal(conforms))]))
+        self.add(verdict_lines(self.context, conforms))
         self._unsorted.close()
         digest, count = hashlib.sha256(), 0
         try:

@@ -28,8 +28,9 @@ from gongkai.bulk_build import (
     build_units,
     canonical_triple_lines,
     drop_catalog,
+    drop_verdict,
     nquads,
-    set_verdict,
+    verdict_lines,
 )
 from gongkai.errors import GongkaiError
 from gongkai.iri import IriMinter
@@ -53,8 +54,8 @@ from gongkai.store import (
     Filled,
     OxigraphStore,
     atomic_build,
+    drop_graph_keeping_union,
     graph_digest,
-    replace_graph_keeping_union,
 )
 from gongkai.validate import SEVERITIES, ValidationReport, validate_catalogs
 from gongkai.vocab import Vocabulary, load_vocabulary
@@ -510,8 +511,27 @@ def build_store(
             for line in unit.progress:
                 progress(line)
             yield unit.data
+        # after the last catalog, in the same bulk load: the graphs that describe them all
+        # (a transactional write into a freshly bulk-loaded national store stalls for minutes)
+        t = time.perf_counter()
+        yield from shared_graphs()
+        timings["shared_graphs_s"] = round(time.perf_counter() - t, 3)
+
+    def shared_graphs() -> Iterator[bytes]:
+        version = _sources_digest(hashes, base)
+        shared = {str(minter.dataset()): canonical_triple_lines(dataset_description(
+            {URIRef(g): (int(r["triples"]), int(r["entities"])) for g, r in records.items()},
+            len(vocabulary.graph), minter, version))}
+        if plan.full:
+            shared[str(minter.vocabulary_graph())] = canonical_triple_lines(vocabulary.graph)
+        for graph, lines in shared.items():
+            digests[graph] = (graph_digest(lines), len(lines))
+            yield nquads(lines, graph)
+        verdict["conforms"] = _sum_counts(r["validation"] for r in records.values()).get("Violation", 0) == 0
+        yield nquads(verdict_lines(context, verdict["conforms"]), context.validation_graph)
 
     report: ReportLines
+    verdict: dict[str, bool] = {}
 
     def fill(store: pyoxigraph.Store) -> Filled:
         nonlocal report
@@ -528,6 +548,9 @@ def build_store(
             removed = {*plan.rebuilt_graphs, *plan.dropped} & set(previous["catalog_graphs"])
             for graph in sorted(removed):
                 drop_catalog(store, graph, context)
+            # the dataset description and the verdict are loaded anew after the catalogs
+            drop_graph_keeping_union(store, str(minter.dataset()))
+            drop_verdict(store, context)
             report_complete = report.keep_previous(store_dir / REPORT_LINES_FILE, removed)
         t = time.perf_counter()
         reader = ChunkReader(units())
@@ -538,26 +561,15 @@ def build_store(
         timings.update({f"{stage}_cpu_s": round(sum(u[stage] for u in stage_times), 3)
                         for stage in ("parse", "map", "validate", "serialize")})
         t = time.perf_counter()
-        validation = _sum_counts(r["validation"] for r in records.values())
-        version = _sources_digest(hashes, base)
-        shared = {str(minter.dataset()): canonical_triple_lines(dataset_description(
-            {URIRef(g): (int(r["triples"]), int(r["entities"])) for g, r in records.items()},
-            len(vocabulary.graph), minter, version))}
-        if plan.full:
-            shared[str(minter.vocabulary_graph())] = canonical_triple_lines(vocabulary.graph)
-        for graph, lines in shared.items():
-            replace_graph_keeping_union(store, graph, nquads(lines, graph))
-            digests[graph] = (graph_digest(lines), len(lines))
-        conforms = validation.get("Violation", 0) == 0
-        set_verdict(store, context, conforms)
         lines_file = report.path.with_name(report.path.name + ".sorted")
-        report_digest = report.finish(conforms, lines_file)
+        report_digest = report.finish(verdict["conforms"], lines_file)
         if report_complete:  # else the graph is read back and hashed
             digests[context.validation_graph] = report_digest
-        timings["shared_graphs_s"] = round(time.perf_counter() - t, 3)
+        timings["report_lines_s"] = round(time.perf_counter() - t, 3)
         return Filled(graphs=digests, union=True, files={REPORT_LINES_FILE: lines_file}, metadata={
-            **_metadata_record(base=base, sources=sources, hashes=hashes, records=records, validation=validation,
-                               sources_digest=version, plan=plan),
+            **_metadata_record(base=base, sources=sources, hashes=hashes, records=records,
+                               validation=_sum_counts(r["validation"] for r in records.values()),
+                               sources_digest=_sources_digest(hashes, base), plan=plan),
             "build_timings": timings})
 
     progress(f"building {len(groups)} catalog graph(s) in {store_dir}")

@@ -51,7 +51,6 @@ __all__ = [
     "drop_graph_keeping_union",
     "graph_digest",
     "sorted_unique",
-    "replace_graph_keeping_union",
     "version_of",
 ]
 
@@ -533,13 +532,6 @@ def drop_graph_keeping_union(store: pyoxigraph.Store, graph: str) -> None:
         f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {iri} {{ ?s ?p ?o }} "
         f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {iri}) }} }}")
     store.remove_graph(iri)
-
-
-def replace_graph_keeping_union(store: pyoxigraph.Store, graph: str, data: bytes) -> None:
-    """Replace a named graph with ``data`` (N-Quads naming it, and the default graph for
-    its union copy): for the small shared graphs an incremental build rewrites."""
-    drop_graph_keeping_union(store, graph)
-    store.load(data, format=RdfFormat.N_QUADS)
 
 
 def _write_metadata(
