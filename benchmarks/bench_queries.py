@@ -185,11 +185,33 @@ def http_rows(path: str, status: int, body: bytes) -> int:
 # ---------------------------------------------------------------- saved queries
 
 
-def bound_queries() -> list[tuple[str, BoundQuery]]:
-    """Every saved query of queries/, bound with its defaults, by name."""
+@dataclasses.dataclass(frozen=True)
+class QueryCase:
+    """One saved query bound one way: ``label`` names it in the results (the query's
+    name for its defaults, ``name?place=CODE`` for one place)."""
+
+    label: str
+    name: str
+    args: dict[str, str]
+    bound: BoundQuery
+
+    @property
+    def path(self) -> str:
+        return f"/queries/{quote(self.name)}" + (f"?{urlencode(self.args)}" if self.args else "")
+
+
+def bound_queries(place: str | None = None) -> list[QueryCase]:
+    """Every saved query of queries/, bound with its defaults (for most, every place: a
+    national dashboard); with ``place``, each query that takes a place once more with
+    that one place (a drill-down), after its defaults."""
     from gongkai.saved_queries import bind, load_queries
 
-    return [(name, bind(query, {})) for name, query in sorted(load_queries().items())]
+    cases = []
+    for name, query in sorted(load_queries().items()):
+        cases.append(QueryCase(name, name, {}, bind(query, {})))
+        if place and any(parameter.name == "place" for parameter in query.parameters):
+            cases.append(QueryCase(f"{name}?place={place}", name, {"place": place}, bind(query, {"place": place})))
+    return cases
 
 
 def rdflib_count(graph: Graph | Dataset, bound: BoundQuery) -> int:
@@ -274,9 +296,11 @@ def measure_queries(
     baseline: Graph | Dataset | None = None,
     budget_s: float | None = None,
     timeout_s: float | None = None,
+    place: str | None = None,
 ) -> list[tuple[str, BoundQuery, Runs]]:
     """Every saved query over HTTP (``port``) and on the engine, and with rdflib on
-    ``baseline`` when given, interleaved (:func:`sample_runs`).
+    ``baseline`` when given, interleaved (:func:`sample_runs`); with ``place``, the
+    queries that take one also for that place (:func:`bound_queries`).
 
     Without ``timeout_s`` the engine is :func:`gongkai.query_service.execute` in-process
     on the store on disk, and any failure of ours stops the benchmark. With it (national
@@ -304,9 +328,9 @@ def measure_queries(
             def engine(bound: BoundQuery) -> int:
                 return len(service.run(bound.text, substitutions=bound.substitutions).bindings)
 
-        for name, bound in bound_queries():
+        for case in bound_queries(place):
+            name, bound, path = case.label, case.bound, case.path
             print(f"  {name}", file=sys.stderr, flush=True)
-            path = f"/queries/{quote(name)}"
             failed: list[str] = []
 
             def http_run(path: str = path, failed: list[str] = failed) -> int:

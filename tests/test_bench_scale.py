@@ -110,10 +110,18 @@ def test_the_baseline_ran_in_its_own_capped_process(doc):
     assert positive(doc["baseline"]["process"]["memory"]["peak_rss_bytes"])
 
 
-def test_every_saved_query_is_measured_on_our_store_beside_rdflib(doc):
+def test_every_saved_query_is_measured_on_our_store_beside_rdflib(bench_scale, doc):
     from gongkai.saved_queries import load_queries
 
-    assert set(doc["queries"]) == set(load_queries())
+    # with its defaults, and for one place of the corpus when it takes a place
+    place = bench_scale.corpus_place(REPO / doc["corpus"]["folder"] / "sources.toml")
+    queries = load_queries()
+    with_place = {f"{name}?place={place}" for name, query in queries.items()
+                  if "place" in {parameter.name for parameter in query.parameters}}
+    assert len(with_place) >= 20
+    assert set(doc["queries"]) == set(queries) | with_place
+    one_place, every_place = doc["queries"][f"items-per-place?place={place}"], doc["queries"]["items-per-place"]
+    assert 0 < one_place["rows"]["engine"] == one_place["rows"]["http"] < every_place["rows"]["engine"]
     for name, record in doc["queries"].items():
         for figure in ("engine_ms", "http_ms"):
             found = record["figures"][figure]
