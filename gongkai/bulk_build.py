@@ -15,7 +15,9 @@ worker computes is the digest the store would give for the graph (``store.graph_
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import heapq
 import io
 import multiprocessing
 import os
@@ -352,7 +354,8 @@ class ReportLines:
     hashing it by reading it back from the store costs more than the rest of an
     incremental build. So a build collects its lines as the catalogs arrive, an
     incremental build starts from the previous store's file minus the results of the
-    catalogs it rebuilds, and the digest comes from this sorted file.
+    catalogs it rebuilds, and the digest comes from this sorted file. The kept lines are
+    still sorted, so an incremental build sorts only its new lines and merges the two.
     """
 
     def __init__(self, folder: Path, context: UnitContext) -> None:
@@ -360,6 +363,7 @@ class ReportLines:
         self._unsorted = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()
             "w", encoding="utf-8", newline="", dir=folder, prefix=".report-", suffix=".nt", delete=False)
         self.path = Path(self._unsorted.name)
+        self._kept = self.path.with_name(self.path.name + ".kept")  # sorted: the previous file's
 
     def keep_previous(self, previous: Path, dropped: set[str]) -> bool:
         """Copy the previous file's lines, except the verdict and the results of the
@@ -371,13 +375,14 @@ class ReportLines:
         with previous.open(encoding="utf-8", newline="") as handle:
             gone = {line.split(" ", 1)[0] for line in handle
                     if source in line and line.rsplit(" ", 2)[-2].strip("<>") in dropped}
-        with previous.open(encoding="utf-8", newline="") as handle:
+        with previous.open(encoding="utf-8", newline="") as handle, \
+                self._kept.open("w", encoding="utf-8", newline="") as kept:
             for line in handle:
                 subject, rest = line.split(" ", 1)
                 if subject in gone or (subject == report and (rest.rsplit(" ", 2)[-2] in gone or
                                                               not rest.startswith(f"<{SH.result}>"))):
                     continue
-                self._unsorted.write(line)
+                kept.write(line)
         return True
 
     def add(self, lines: Iterable[str]) -> None:
@@ -388,18 +393,26 @@ class ReportLines:
         and return (digest, lines)."""
         self.add(verdict_lines(self.context, conforms))
         self._unsorted.close()
-        digest, count = hashlib.sha256(), 0
+        digest, count, last = hashlib.sha256(), 0, None
         try:
-            with self.path.open(encoding="utf-8", newline="") as handle, \
-                    target.open("w", encoding="utf-8", newline="") as out:
-                for line in sorted_unique(handle):
+            with contextlib.ExitStack() as stack:
+                handle = stack.enter_context(self.path.open(encoding="utf-8", newline=""))
+                out = stack.enter_context(target.open("w", encoding="utf-8", newline=""))
+                lines: Iterable[str] = sorted_unique(handle)
+                if self._kept.is_file():
+                    lines = heapq.merge(stack.enter_context(self._kept.open(encoding="utf-8", newline="")), lines)
+                for line in lines:
+                    if line == last:  # a line both kept and new
+                        continue
                     out.write(line)
                     digest.update(line.encode("utf-8"))
                     count += 1
+                    last = line
         finally:
-            self.path.unlink(missing_ok=True)
+            self.discard()
         return digest.hexdigest(), count
 
     def discard(self) -> None:
         self._unsorted.close()
         self.path.unlink(missing_ok=True)
+        self._kept.unlink(missing_ok=True)
