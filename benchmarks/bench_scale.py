@@ -149,8 +149,8 @@ def source_counts(manifest: Path) -> dict[str, int]:
 
 
 def corpus_place(manifest: Path) -> str:
-    """The place of the corpus's first catalog: the saved queries' one-place case (the
-    queries' own examples name the seed places, which a generated corpus lacks)."""
+    """The corpus's lowest place code: the saved queries' one-place case (the queries'
+    own examples name the seed places, which a generated corpus lacks)."""
     from gongkai.manifest import load_manifest
 
     return min(source.place_code for source in load_manifest(manifest))
