@@ -311,6 +311,7 @@ def measure_queries(
     failures are recorded instead of stopping, and the engine is not run for a query
     whose first HTTP run failed.
     """
+    from gongkai.national import run_saved
     from gongkai.query_service import QueryService, execute
     from gongkai.store import OxigraphStore
 
@@ -321,12 +322,14 @@ def measure_queries(
             db = stack.enter_context(OxigraphStore.open(store))
 
             def engine(bound: BoundQuery) -> int:
-                return len(execute(db, bound.text, substitutions=bound.substitutions).bindings)
+                return len(run_saved(lambda sparql, substitutions, _timeout: execute(
+                    db, sparql, substitutions=substitutions), bound).bindings)
         else:
             service = stack.enter_context(QueryService(store, timeout=timeout_s, workers=1))
 
             def engine(bound: BoundQuery) -> int:
-                return len(service.run(bound.text, substitutions=bound.substitutions).bindings)
+                return len(run_saved(lambda sparql, substitutions, timeout: service.run(
+                    sparql, substitutions=substitutions, timeout=timeout), bound, timeout=timeout_s).bindings)
 
         for case in bound_queries(place):
             name, bound, path = case.label, case.bound, case.path

@@ -326,27 +326,41 @@ def cmd_query(args: argparse.Namespace) -> int:
     from gongkai.store import OxigraphStore
 
     bound = _bind_saved_query(args.query, args.param)
-    sparql = bound.text if bound is not None else _query_text(args.query)
     remote = _remote(args)
-    if remote is not None:
-        outcome = _remote_query(remote, sparql, bound.substitutions if bound is not None else None,
-                                args.query if args.query.endswith(".rq") else None)
-        sys.stdout.write(format_outcome(outcome, args.format))
-        if bound is not None and bound.page_size is not None:
+    if bound is not None:
+        sys.stdout.write(format_outcome(_run_bound(args, bound, remote), args.format))
+        if bound.page_size is not None:
             print(f"page {bound.page}, at most {bound.page_size} rows (--param page=N, --param page_size=N)",
                   file=sys.stderr)
         return 0
-    substitutions = bound.oxigraph_substitutions() if bound is not None else None
+    sparql = _query_text(args.query)
+    file = args.query if args.query.endswith(".rq") else None
+    if remote is not None:
+        sys.stdout.write(format_outcome(_remote_query(remote, sparql, None, file), args.format))
+        return 0
     with OxigraphStore.open(args.store) as store:
         try:
-            result = store.query(sparql, substitutions=substitutions)
+            result = store.query(sparql)
         except SyntaxError as exc:
-            raise GongkaiError(f"SPARQL syntax error: {exc}", file=args.query if args.query.endswith(".rq") else None) from None
+            raise GongkaiError(f"SPARQL syntax error: {exc}", file=file) from None
         sys.stdout.write(format_solutions(result, args.format))
-    if bound is not None and bound.page_size is not None:
-        print(f"page {bound.page}, at most {bound.page_size} rows (--param page=N, --param page_size=N)",
-              file=sys.stderr)
     return 0
+
+
+def _run_bound(args: argparse.Namespace, bound, remote):
+    """A bound saved query's outcome on the remote server or the embedded store (a
+    national view window by window: :mod:`gongkai.national`)."""
+    from gongkai.national import run_saved
+
+    if remote is not None:
+        return run_saved(lambda sparql, substitutions, _timeout: _remote_query(remote, sparql, substitutions, None),
+                         bound)
+    from gongkai.query_service import execute
+    from gongkai.store import OxigraphStore
+
+    with OxigraphStore.open(args.store) as store:
+        return run_saved(lambda sparql, substitutions, _timeout: execute(
+            store, sparql, substitutions=substitutions, max_rows=UNLIMITED_ROWS), bound)
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
@@ -406,14 +420,7 @@ def _run_saved(args: argparse.Namespace, name: str, arguments: dict[str, list[st
 
     query = load_queries()[name]
     bound = bind(query, {**arguments, "page_size": [str(query.pagination)]} if query.pagination else arguments)
-    if getattr(args, "endpoint", None):
-        outcome = _remote_query(_remote(args), bound.text, bound.substitutions, None)
-    else:
-        from gongkai.query_service import execute
-        from gongkai.store import OxigraphStore
-
-        with OxigraphStore.open(args.store) as store:
-            outcome = execute(store, bound.text, substitutions=bound.substitutions, max_rows=UNLIMITED_ROWS)
+    outcome = _run_bound(args, bound, _remote(args) if getattr(args, "endpoint", None) else None)
     return [{k: v["value"] for k, v in row.items()} for row in outcome.bindings]
 
 

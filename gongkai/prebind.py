@@ -29,7 +29,7 @@ uses; it does not judge syntax -- the server does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode
@@ -162,16 +162,20 @@ def has_relative_iri(sparql: str) -> bool:
     return any(t.kind == IRI and not _SCHEME.match(t.text) for t in _tokens(sparql))
 
 
-def _term_text(term: NamedNode | Literal | BlankNode | object) -> str:
+def _term_text(term: NamedNode | Literal | BlankNode | Sequence[NamedNode | Literal] | object) -> str:
     if isinstance(term, (NamedNode, Literal)):
         return str(term)  # N-Triples syntax, escaped by pyoxigraph
+    if isinstance(term, (list, tuple)) and term:
+        return " ".join(_term_text(t) for t in term)
     raise ValueError(f"cannot bind {term!r} in query text: only IRIs and literals can be sent to a remote server")
 
 
-def prebind(sparql: str, substitutions: Mapping[str, NamedNode | Literal]) -> str:
+def prebind(sparql: str, substitutions: Mapping[str, NamedNode | Literal | Sequence[NamedNode | Literal]]) -> str:
     """``sparql`` with every substituted variable bound by VALUES (see the module doc).
 
-    Keys are variable names (a leading ``?`` or ``$`` is ignored). Raises ``ValueError``
+    Keys are variable names (a leading ``?`` or ``$`` is ignored). A value may also be a
+    non-empty list of terms: the variable then takes each of them, in the same places
+    (how :mod:`gongkai.national` runs a query for a window of places). Raises ``ValueError``
     when the query cannot be bound: a SELECT that does not project a substituted
     variable (pyoxigraph refuses those too), a blank node or triple term as value, or no
     WHERE pattern to bind in.

@@ -168,6 +168,12 @@ class SavedQuery:
     text: str  # the whole file, header included (it is made of SPARQL comments)
     form: str = "SELECT"
     path: Path | None = None
+    # The variable holding a place's code that the query's ORDER BY sorts on first
+    # (?__place, or ?place_code), when its optional place parameter may be left empty:
+    # then every row belongs to one place and the rows come place by place, so the
+    # national view can be computed a window of places at a time
+    # (:mod:`gongkai.national`). None for any other query.
+    place_key: str | None = None
 
     def parameter(self, name: str) -> Parameter | None:
         for parameter in self.parameters:
@@ -194,6 +200,18 @@ class BoundQuery:
     arguments: dict[str, Any] = field(default_factory=dict)  # parameter -> typed value(s)
     page: int | None = None
     page_size: int | None = None
+    limit: int | None = None  # LIMIT of ``text``: page_size, plus one for ``extra_row``
+    offset: int = 0  # OFFSET of ``text``
+    unpaged: str = ""  # ``text`` without its LIMIT and OFFSET
+
+    @property
+    def place_parameter(self) -> Parameter | None:
+        """The place parameter when this is the national view of a place-keyed query
+        (:attr:`SavedQuery.place_key` set, no place given), else None."""
+        if self.query.place_key is None or self.limit is None:
+            return None
+        parameter = next(p for p in self.query.parameters if p.type == "place-code")
+        return None if parameter.name in self.arguments else parameter
 
     def oxigraph_substitutions(self) -> dict[str, pyoxigraph.NamedNode | pyoxigraph.Literal]:
         return {name: to_oxigraph_term(term) for name, term in self.substitutions.items()}
@@ -894,6 +912,7 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
         _expect("LIMIT" not in top_words and "OFFSET" not in top_words,
                 "a paginated query must not have its own LIMIT or OFFSET", file, body_start)
         _expect("ORDER" in top_words, "a paginated query needs an ORDER BY (pages must be stable)", file, body_start)
+    place_key = _place_key(code, form_token, parameters) if pagination is not None else None
 
     chart = header.get("chart")
     if chart is not None:
@@ -913,11 +932,34 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
     query = SavedQuery(
         name=name, summary=summary, description=description, tags=[t.strip() for t in tags], example=example,
         parameters=parameters, pagination=pagination, chart=chart, text=text, form=form, path=path,
+        place_key=place_key,
     )
     _check_example(query, file, lines.get(("example",), header_line))
     if check:
         _check_with_engine(query, file, form_token)
     return query
+
+
+PLACE_KEYS = ("__place", "place_code")
+
+
+def _place_key(code: list[_Token], form_token: _Token, parameters: list[Parameter]) -> str | None:
+    """The variable the outermost ORDER BY sorts on first, ascending, when it is one of
+    :data:`PLACE_KEYS` and the query has one optional place-code parameter, ?__place,
+    without a default (so it can be left empty: the national view)."""
+    places = [p for p in parameters if p.type == "place-code"]
+    if len(places) != 1 or places[0].variable != "__place" or places[0].default is not None:
+        return None
+    top = [t for t in code if t.depth == 0 and t.start > form_token.start]
+    for i, token in enumerate(top[:-2]):
+        if token.kind == WORD and token.text.upper() == "ORDER" and top[i + 1].text.upper() == "BY":
+            first = top[i + 2]
+            if first.kind == WORD and first.text.upper() == "ASC" and i + 3 < len(top):
+                first = top[i + 3]
+            if first.kind == VAR and first.text[1:] in PLACE_KEYS:
+                return first.text[1:]
+            return None
+    return None
 
 
 def _check_example(query: SavedQuery, file: str, line: int) -> None:
@@ -1100,9 +1142,23 @@ def bind(
             raise ParameterError(f"parameter 'page_size' must be between 1 and {max_page_size}", "page_size")
         page_size = size if size is not None else min(query.pagination, max_page_size)
         limit = page_size + (1 if extra_row else 0)
-        text = f"{text.rstrip()}\nLIMIT {limit}\nOFFSET {(page - 1) * page_size}\n"
+        offset = (page - 1) * page_size
+        return BoundQuery(query=query, text=f"{text.rstrip()}\nLIMIT {limit}\nOFFSET {offset}\n",
+                          substitutions=substitutions, values=values, arguments=arguments, page=page,
+                          page_size=page_size, limit=limit, offset=offset, unpaged=text)
     return BoundQuery(query=query, text=text, substitutions=substitutions, values=values,
-                      arguments=arguments, page=page, page_size=page_size)
+                      arguments=arguments, unpaged=text)
+
+
+def values_text(query: SavedQuery, values: Mapping[str, list[dict[str, str]]]) -> str:
+    """``query``'s text with ``VALUES`` for the given list-parameter variables (at their
+    ``#VALUES`` marker, else at the start of the WHERE pattern)."""
+    return _insert_values(query, values)
+
+
+def parameter_term(parameter: Parameter, value: Any) -> dict[str, str]:
+    """A typed value of ``parameter`` as the SPARQL-JSON term :func:`bind` binds."""
+    return _term(parameter, value)
 
 
 def _insert_values(query: SavedQuery, values: Mapping[str, list[dict[str, str]]]) -> str:

@@ -67,7 +67,7 @@ def run_panel(name: str, arguments: dict[str, Any]) -> Panel:
     }
     try:
         bound = bind(query, {**arguments, "page_size": str(query.pagination)} if query.pagination else arguments)
-        outcome = _data().run(bound.text, substitutions=bound.substitutions)
+        outcome = _data().run_saved(bound)
     except (ParameterError, QueryTimeout, QueryFailed) as error:
         panel.error = str(error)
         return panel

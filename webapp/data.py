@@ -28,8 +28,10 @@ from typing import Any
 
 from gongkai.errors import GongkaiError
 from gongkai.namespaces import DEFAULT_BASE, sparql_prefixes
+from gongkai.national import run_saved
 from gongkai.query_service import QueryOutcome, QueryService
 from gongkai.remote import RemoteQueryService, RemoteStore
+from gongkai.saved_queries import BoundQuery
 from gongkai.store import METADATA_FILE, OxigraphStore
 
 METADATA_TTL = 5.0  # seconds a remote server's metadata is trusted before it is re-read
@@ -127,6 +129,12 @@ class GraphData:
 
     def run(self, sparql: str, **options: Any) -> QueryOutcome:
         return self.service.run(sparql, **options)
+
+    def run_saved(self, bound: BoundQuery) -> QueryOutcome:
+        """A bound saved query's outcome; a national view window by window
+        (:mod:`gongkai.national`), all windows within the one query timeout."""
+        return run_saved(lambda sparql, substitutions, timeout: self.service.run(
+            sparql, substitutions=substitutions, timeout=timeout), bound, timeout=self.service.timeout)
 
     def select(self, sparql: str, substitutions: dict[str, dict] | None = None) -> list[dict[str, str]]:
         """Rows of plain values for the app's own page queries (our prefixes predeclared)."""

@@ -93,7 +93,7 @@ def show(name: str):
     except ParameterError as error:
         return _error(400, str(error), error.parameter, html, query)
     try:
-        outcome = _data().run(bound.text, substitutions=bound.substitutions)
+        outcome = _data().run_saved(bound)
     except QueryTimeout as error:
         return _error(503, f"query timed out: {error}", None, html, query)
     except (QuerySyntaxError, QueryFailed, ValueError) as error:
