@@ -31,7 +31,9 @@ How values reach the query -- never spliced into its text:
   pyoxigraph's ``substitutions`` (:func:`to_oxigraph_term` converts);
 * a list parameter becomes ``VALUES ?var { ... }`` built from validated terms
   serialised by pyoxigraph (N-Triples escaping), inserted where the query has a
-  ``#VALUES ?var`` comment line, else at the start of its WHERE pattern;
+  ``#VALUES ?var`` comment line (at each, where a query has several: say in a sub-select
+  that projects the variable, so it counts only the chosen places), else at the start of
+  its WHERE pattern;
 * ``page`` / ``page_size`` of a paginated query become ``LIMIT`` / ``OFFSET`` (integers
   this module computed).
 
@@ -897,8 +899,7 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
                 target = next((p for p in parameters if p.variable == var), None)
                 _expect(target is not None and target.multi,
                         f"'#VALUES ?{var}' marks a place for a list parameter, but ?{var} is not one", file, line)
-                _expect(var not in markers, f"second '#VALUES ?{var}' marker", file, line)
-                markers[var] = token.start
+                markers.setdefault(var, token.start)
     for parameter in parameters:
         if parameter.multi and parameter.variable not in markers:
             _expect(_where_brace(tokens) is not None,
@@ -1167,19 +1168,18 @@ def _insert_values(query: SavedQuery, values: Mapping[str, list[dict[str, str]]]
     text = query.text
     tokens = _tokens(text)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
-    markers = {}
+    markers: dict[str, list[_Token]] = {}
     for token in tokens:
         if token.kind == COMMENT:
             match = _VALUES_MARKER.match(token.text)
             if match:
-                markers[match.group(1)] = token
+                markers.setdefault(match.group(1), []).append(token)
     at_where: list[str] = []
     for variable, terms in values.items():
         clause = _values_clause(variable, terms)
-        marker = markers.get(variable)
-        if marker is not None:
+        for marker in markers.get(variable, ()):
             edits.append((marker.start, marker.start + len(marker.text), clause))
-        else:
+        if variable not in markers:
             at_where.append(clause)
     if at_where:
         brace = _where_brace(tokens)

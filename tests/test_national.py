@@ -62,23 +62,24 @@ def runner(store, max_rows: int = 100_000, calls: list[str] | None = None):
 def test_the_place_keyed_queries_are_the_ones_ordered_by_place_first():
     assert PLACE_KEYED == [
         "anomalies-per-place", "catalogs", "channels-per-place", "compare-anomalies", "compare-channel-types",
-        "content-element-coverage", "items-by-channel-type", "items-citing-law", "items-per-place",
+        "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type", "items-citing-law", "items-per-place",
         "items-without-legal-basis", "legal-bases-per-place", "on-request-only-items", "other-place-mentions",
         "search-items", "tick-distribution", "ticks-lost-items", "time-limits-per-place",
     ]
     assert QUERIES["compare-anomalies"].place_key == "place_code"
     assert QUERIES["items-per-place"].place_key == "__place"
-    # ordered by something else first: no windows
-    assert QUERIES["compare-matrix"].place_key is None
+    assert QUERIES["compare-matrix"].place_key == "place_code"
+    # ordered by something else first (a ranking, a law): no windows
+    assert QUERIES["compare-coverage"].place_key is None
     assert QUERIES["law-citation-network"].place_key is None
 
 
 @pytest.mark.parametrize("name", PLACE_KEYED)
 def test_every_page_equals_the_plain_national_result(store, name):
     query = QUERIES[name]
-    everything = bind(query, {"page_size": "1000"}, extra_row=True)
+    everything = bind(query, {"page_size": "10000"}, max_page_size=10_000, extra_row=True)
     whole = execute(store, everything.text, substitutions=everything.substitutions, max_rows=100_000).bindings
-    assert len(whole) < 1000  # the plain result fits one page: it is the whole national view
+    assert len(whole) < 10_000  # the plain result fits one page: it is the whole national view
     assert run_saved(runner(store), everything).bindings == whole
     for size in (1, 7, query.pagination):
         last = len(whole) // size + 1  # the last page, partly filled or empty
@@ -114,7 +115,7 @@ def test_one_place_with_more_rows_than_the_cap_is_truncated_as_the_plain_query_w
 
 def test_a_given_place_or_a_query_without_a_place_key_runs_once(seed_store):
     with OxigraphStore.open(seed_store, read_only=True) as store:
-        for query, args in ((QUERIES["items-per-place"], {"place": "654002"}), (QUERIES["compare-matrix"], {})):
+        for query, args in ((QUERIES["items-per-place"], {"place": "654002"}), (QUERIES["compare-coverage"], {})):
             calls: list[str] = []
             bound = bind(query, args, extra_row=True)
             assert bound.place_parameter is None
