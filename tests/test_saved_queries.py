@@ -575,15 +575,28 @@ def test_legal_bases_per_place(queries, store):
         ("中华人民共和国政府信息公开条例", "67"), ("中华人民共和国社会保险法", "67")]
 
 
-def test_items_without_legal_basis(queries, store, seed_store):
+def test_items_without_legal_basis(queries, store, seed_store, vocabulary):
     assert rows(store, queries["items-without-legal-basis"]) == []  # every seed item cites a law
-    # take the legal bases away from one real item: the query must find exactly that item
+    # take the legal bases away from one real item and validate its catalog again, as a
+    # build would: the query (which reads the validation report) must find exactly that item
+    from rdflib import Graph, URIRef
+
+    from gongkai.validate import result_triples, validate_catalogs
+
     memory = pyoxigraph.Store()
     memory.extend(store.quads())
     item = pyoxigraph.NamedNode(ITEM_YINING_INJURY)
     legal = pyoxigraph.NamedNode("https://w3id.org/gongkai/ontology#legalBasis")
+    catalog = pyoxigraph.NamedNode(BASE + "catalog/654002/social-insurance")
     for quad in list(memory.quads_for_pattern(item, legal, None, None)):
         memory.remove(quad)
+    graph = Graph().parse(data=memory.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=catalog),
+                          format="nt")
+    report = validate_catalogs({URIRef(catalog.value): graph}, vocabulary.graph)
+    flagged = Graph()
+    for triple in result_triples(report.results):
+        flagged.add(triple)
+    memory.load(flagged.serialize(format="nt").encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
     edited = OxigraphStore(memory, Path(":memory:"), read_only=True)
     found = rows(edited, queries["items-without-legal-basis"])
     assert [(r["__place"], r["item_label"], r["source_line"], r["source_file"]) for r in found] == [
