@@ -62,9 +62,10 @@ def runner(store, max_rows: int = 100_000, calls: list[str] | None = None):
 def test_the_place_keyed_queries_are_the_ones_ordered_by_place_first():
     assert PLACE_KEYED == [
         "anomalies-per-place", "catalogs", "channels-per-place", "compare-anomalies", "compare-channel-types",
-        "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type", "items-citing-law", "items-per-place",
-        "legal-bases-per-place", "on-request-only-items", "other-place-mentions",
-        "search-items", "tick-distribution", "ticks-lost-items", "time-limits-per-place",
+        "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type",
+        "items-citing-law", "items-per-place", "legal-bases-per-place", "on-request-only-items",
+        "other-place-mentions", "search-items", "standard-category-matrix", "tick-distribution",
+        "ticks-lost-items", "time-limits-per-place",
     ]
     assert QUERIES["compare-anomalies"].place_key == "place_code"
     assert QUERIES["items-per-place"].place_key == "__place"
