@@ -66,6 +66,11 @@ class IriMinter:
         """The ``index``-th (1-based) legal basis an item cites: ``<item>/citation/1``."""
         return URIRef(f"{item}/citation/{index}")
 
+    def tally(self, catalog: URIRef, kind: str, counted: URIRef) -> URIRef:
+        """A count of a catalog's items sharing one value (gongkai.statistics):
+        ``<catalog>/tally/law/<key of the law's IRI>``."""
+        return URIRef(f"{catalog}/tally/{kind}/{text_key(str(counted))}")
+
     def candidate(self, match: URIRef, rank: int) -> URIRef:
         """A candidate a reconciliation record proposes: ``<match>/candidate/1``."""
         return URIRef(f"{match}/candidate/{rank}")

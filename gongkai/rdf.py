@@ -45,6 +45,7 @@ from gongkai.reconcile import (
     reconcile_catalog,
     score_literal,
 )
+from gongkai.statistics import catalog_statistics
 from gongkai.vocab import Vocabulary
 
 # terms built once (see TermCache): the mapper is the hot loop of a national build
@@ -357,6 +358,7 @@ def catalog_triples(
     keys = item_keys(parsed.entries)
     for entry, key, reconciled in zip(parsed.entries, keys, reconciliation.items, strict=True):
         mapper.item(entry, key, domain_label, reconciled)
+    mapper.triples |= catalog_statistics(mapper.catalog, mapper.triples, minter)
     return mapper.triples
 
 

@@ -35,13 +35,16 @@ def _generator():
     return module
 
 
-@pytest.fixture(scope="module")
-def corpus_store(tmp_path_factory) -> Path:
-    """12 generated catalogs (more places than the first window), built."""
-    folder = tmp_path_factory.mktemp("national")
+def build_corpus(folder: Path) -> Path:
+    """12 generated catalogs (more places than the first window), built in ``folder``."""
     _generator().generate(12, folder / "corpus", seed=7)
     build_store(load_manifest(folder / "corpus" / "sources.toml"), folder / "store", full=True, workers=1)
     return folder / "store"
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory) -> Path:
+    return build_corpus(tmp_path_factory.mktemp("national"))
 
 
 @pytest.fixture(scope="module", params=["seeds", "corpus"])

@@ -37,6 +37,7 @@ CLASSES = {
     "Match",
     "Citation",
     "Candidate",
+    "Tally",
 }
 OBJECT_PROPERTIES = {
     "inCatalog",
@@ -59,6 +60,8 @@ OBJECT_PROPERTIES = {
     "canonical",
     "canonicalMatch",
     "candidate",
+    "legalBasisTally",
+    "channelTypeTally",
 }
 DATATYPE_PROPERTIES = {
     "timeLimitWorkingDays",
@@ -81,6 +84,11 @@ DATATYPE_PROPERTIES = {
     "citedAs",
     "candidateRank",
     "garbledLabel",
+    "itemCount",
+    "channelCount",
+    "standardItemsCovered",
+    "standardItemsMatched",
+    "unmatchedItemCount",
 }
 
 

@@ -376,7 +376,7 @@ def test_forbidden_sparql_is_refused_like_pyshacl_refuses_it() -> None:
 
 def test_our_shapes_compile() -> None:
     context = validation_context(Graph(), load_shapes())
-    assert len(context.program.top) == 9 and len(context.program.sparql) == 1
+    assert len(context.program.top) == 10 and len(context.program.sparql) == 1  # 10 node shapes with targets
     assert context.program.sparql[0].mode == "batch"
 
 

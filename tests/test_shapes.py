@@ -247,6 +247,18 @@ VIOLATIONS = {
         add=f"<{I}> prov:wasDerivedFrom <source/001_x.txt/L9> .",
         expect=[("Violation", I, "prov:wasDerivedFrom")],
     ),
+    "catalog-item-count-twice": dict(
+        add=f"<{C}> gk:itemCount 1 , 2 .",
+        expect=[("Violation", C, "gk:itemCount")],
+    ),
+    "tally-untyped": dict(
+        add=f"<{C}> gk:legalBasisTally <{C}/tally/law/k> . <{C}/tally/law/k> gk:itemCount 1 .",
+        expect=[("Violation", C, "gk:legalBasisTally")],
+    ),
+    "tally-without-count": dict(
+        add=f"<{C}> gk:channelTypeTally <{C}/tally/channel-type/k> . <{C}/tally/channel-type/k> a gk:Tally .",
+        expect=[("Violation", C + "/tally/channel-type/k", "gk:itemCount")],
+    ),
     "row-without-file": dict(
         remove=((ROW, GK.sourceFile, None),),
         expect=[("Violation", "source/001_x.txt/L8", "gk:sourceFile")],
