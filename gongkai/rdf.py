@@ -45,7 +45,7 @@ from gongkai.reconcile import (
     reconcile_catalog,
     score_literal,
 )
-from gongkai.statistics import catalog_statistics
+from gongkai.statistics import ItemFacts, catalog_statistics
 from gongkai.vocab import Vocabulary
 
 # terms built once (see TermCache): the mapper is the hot loop of a national build
@@ -89,6 +89,7 @@ class _CatalogMapper:
         # plain tuples, not an rdflib Graph: adding to a Graph costs several times
         # more than building the triple, which matters at national scale
         self.triples: set[tuple[URIRef, URIRef, Node]] = set()
+        self.facts: list[ItemFacts] = []  # what gongkai.statistics counts, item by item
 
     def add(self, s: URIRef, p: URIRef, o: Node) -> None:
         self.triples.add((s, p, o))
@@ -290,9 +291,11 @@ class _CatalogMapper:
             self.add(item, GK.contentElement, self.content_element(element))
         if entry.legal_basis_text:
             self.add(item, GK.legalBasisText, zh(entry.legal_basis_text))
+        laws = set()
         for index, (citation, match) in enumerate(zip(entry.legal_bases, reconciled.citations, strict=True), 1):
             law = match.target if match.matched else self.unlisted_law(citation.title, citation.document_number)
             self.add(item, GK.legalBasis, law)
+            laws.add(str(law))
             node = self.mint.citation(item, index)
             self.add(item, GK.citation, node)
             self.add(node, RDF.type, GK.Citation)
@@ -306,8 +309,11 @@ class _CatalogMapper:
             self.add(item, GK.timeLimitWorkingDays, Literal(entry.time_limit_days, datatype=XSD.integer))
         if entry.responsible_body:
             self.add(item, GK.responsibleBody, self.organisation(entry.responsible_body))
+        channels = set()
         for name in entry.channels:
-            self.add(item, GK.channel, self.channel(name))
+            channel = self.channel(name)
+            self.add(item, GK.channel, channel)
+            channels.add((str(channel), str(self.vocabulary.channel_type(name))))
         predicates = {"audience": GK.audience, "method": GK.disclosureMethod, "level": GK.disclosureLevel}
         for role, label in entry.ticks:
             concept = self.vocabulary.concepts.get((role, label))
@@ -322,6 +328,9 @@ class _CatalogMapper:
         self.add(item, PROV.wasDerivedFrom, self.source_row(entry.source_line, entry.raw_text))
         for line in entry.merged_from_lines:
             self.add(item, GK.mergedCellFrom, self.source_row(line))
+        standard = reconciled.standard
+        self.facts.append(ItemFacts(standard.method, str(standard.target) if standard.matched else None,
+                                    frozenset(laws), frozenset(channels)))
         return item
 
 
@@ -358,7 +367,7 @@ def catalog_triples(
     keys = item_keys(parsed.entries)
     for entry, key, reconciled in zip(parsed.entries, keys, reconciliation.items, strict=True):
         mapper.item(entry, key, domain_label, reconciled)
-    mapper.triples |= catalog_statistics(mapper.catalog, mapper.triples, minter)
+    mapper.triples |= catalog_statistics(mapper.catalog, mapper.facts, minter)
     return mapper.triples
 
 

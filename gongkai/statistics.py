@@ -3,11 +3,12 @@
 Why: the national comparisons rank or aggregate every catalog -- coverage of the
 standard items, the law-citation network, the channel-type mix -- and counting them
 from the items on every request reads all 230k items of 2,850 catalogs (7-14 s on the
-embedded store). Each count depends on one catalog's triples only, so the build states
+embedded store). Each count depends on one catalog's items only, so the build states
 it once, beside the catalog's other triples, and the saved queries read a few numbers a
-catalog. The counts are computed from the catalog's final triples, the same patterns
-the item-level queries match, so they say exactly what counting the items would say
-(``tests/test_statistics.py`` compares them with those queries):
+catalog. The counts are made from the facts the mapping states in each item's triples
+(its match method, standard item, legal bases, channels and their types), so they say
+what counting the items says (``tests/test_statistics.py`` compares a built store's
+numbers with those counted from its items by SPARQL):
 
 * on the catalog: ``gk:itemCount`` (its disclosure items), ``gk:standardItemsCovered``
   (standard items reconciled exactly, by an alias or by a curator: any method but
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
@@ -31,65 +33,60 @@ from rdflib.term import Node
 from gongkai.iri import IriMinter
 from gongkai.namespaces import GK
 
-__all__ = ["catalog_statistics"]
+__all__ = ["ItemFacts", "catalog_statistics"]
 
 Triple = tuple[URIRef, URIRef, Node]
 FUZZY = "fuzzy"
 UNMATCHED = "unmatched"
 
 
-def catalog_statistics(catalog: URIRef, triples: Iterable[Triple], minter: IriMinter) -> set[Triple]:
-    """The statistics triples of ``catalog`` from its own ``triples`` (see the module doc)."""
-    by_predicate: dict[URIRef, list[tuple[URIRef, Node]]] = defaultdict(list)
-    for s, p, o in triples:
-        by_predicate[p].append((s, o))
-    items = {s for s, o in by_predicate[GK.inCatalog] if o == catalog}
-    method = dict(by_predicate[GK.matchMethod])
-    match_of = {s: o for s, o in by_predicate[GK.standardItemMatch] if s in items}
-    covered, matched, unmatched = set(), set(), 0
-    standards: dict[URIRef, set[Node]] = defaultdict(set)
-    for s, o in by_predicate[GK.standardItem]:
-        if s in items:
-            standards[s].add(o)
+@dataclass(frozen=True)
+class ItemFacts:
+    """What the statistics count of one disclosure item, as the mapping states it: plain
+    strings, gathered while its triples are made (hashing rdflib terms again to read the
+    triples back cost a national build a minute of CPU)."""
+
+    method: str  # gk:matchMethod of its standard-item match
+    standard: str | None  # its gk:standardItem, when matched
+    laws: frozenset[str]  # its gk:legalBasis
+    channels: frozenset[tuple[str, str]]  # (gk:channel, that channel's dct:type)
+
+
+def catalog_statistics(catalog: URIRef, items: Iterable[ItemFacts], minter: IriMinter) -> set[Triple]:
+    """The statistics triples of ``catalog`` from the facts of its items (see the module doc)."""
+    count = 0
+    covered: set[str] = set()
+    matched: set[str] = set()
+    unmatched = 0
+    citing: dict[str, int] = defaultdict(int)
+    naming: dict[str, int] = defaultdict(int)
+    channels: dict[str, set[str]] = defaultdict(set)
     for item in items:
-        how = method.get(match_of.get(item))
-        if how is None:
-            continue
-        how = str(how)
-        unmatched += how == UNMATCHED
-        matched.update(standards[item])
-        if how != FUZZY:
-            covered.update(standards[item])
+        count += 1
+        unmatched += item.method == UNMATCHED
+        if item.standard is not None:
+            matched.add(item.standard)
+            if item.method != FUZZY:
+                covered.add(item.standard)
+        for law in item.laws:
+            citing[law] += 1
+        for kind in {kind for _channel, kind in item.channels}:
+            naming[kind] += 1
+        for channel, kind in item.channels:
+            channels[kind].add(channel)
 
     out: set[Triple] = {
-        (catalog, GK.itemCount, Literal(len(items))),
+        (catalog, GK.itemCount, Literal(count)),
         (catalog, GK.standardItemsCovered, Literal(len(covered))),
         (catalog, GK.standardItemsMatched, Literal(len(matched))),
         (catalog, GK.unmatchedItemCount, Literal(unmatched)),
     }
-
-    citing: dict[Node, set[URIRef]] = defaultdict(set)
-    for s, o in by_predicate[GK.legalBasis]:
-        if s in items:
-            citing[o].add(s)
-    for law, cited_by in citing.items():
-        tally = minter.tally(catalog, "law", law)
+    for law, items_citing in citing.items():
+        tally = minter.tally(catalog, "law", URIRef(law))
         out |= {(catalog, GK.legalBasisTally, tally), (tally, RDF.type, GK.Tally),
-                (tally, GK.legalResource, law), (tally, GK.itemCount, Literal(len(cited_by)))}
-
-    channel_type: dict[Node, set[Node]] = defaultdict(set)
-    for s, o in by_predicate[DCTERMS.type]:
-        channel_type[s].add(o)
-    naming: dict[Node, set[URIRef]] = defaultdict(set)
-    channels: dict[Node, set[Node]] = defaultdict(set)
-    for s, o in by_predicate[GK.channel]:
-        if s in items:
-            for kind in channel_type.get(o, ()):
-                naming[kind].add(s)
-                channels[kind].add(o)
-    for kind, named_by in naming.items():
-        tally = minter.tally(catalog, "channel-type", kind)
-        out |= {(catalog, GK.channelTypeTally, tally), (tally, RDF.type, GK.Tally), (tally, DCTERMS.type, kind),
-                (tally, GK.itemCount, Literal(len(named_by))),
-                (tally, GK.channelCount, Literal(len(channels[kind])))}
+                (tally, GK.legalResource, URIRef(law)), (tally, GK.itemCount, Literal(items_citing))}
+    for kind, items_naming in naming.items():
+        tally = minter.tally(catalog, "channel-type", URIRef(kind))
+        out |= {(catalog, GK.channelTypeTally, tally), (tally, RDF.type, GK.Tally), (tally, DCTERMS.type, URIRef(kind)),
+                (tally, GK.itemCount, Literal(items_naming)), (tally, GK.channelCount, Literal(len(channels[kind])))}
     return out
