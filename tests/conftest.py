@@ -30,6 +30,19 @@ def data_version_of_nquads(data: bytes) -> str:
     return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
 
+def corpus_generator():
+    """benchmarks/generate_corpus.py as a module (it is a script, not a package)."""
+    import importlib.util
+    import sys
+
+    path = REPO / "benchmarks" / "generate_corpus.py"
+    spec = importlib.util.spec_from_file_location("generate_corpus", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
 def shared_path(relative: str) -> Path:
     """A file of ../shared/vendor; skipped where absent, except in CI where it must be there."""
     path = SHARED / relative

@@ -8,7 +8,6 @@ Violation.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from collections import Counter
@@ -19,19 +18,9 @@ import pytest
 from gongkai.manifest import load_manifest
 from gongkai.normalize import clean
 from gongkai.parse import Kind, classify
-from tests.conftest import REPO
+from tests.conftest import REPO, corpus_generator
 
-
-def _load_generator():
-    path = REPO / "benchmarks" / "generate_corpus.py"
-    spec = importlib.util.spec_from_file_location("generate_corpus", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = corpus_generator()
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -8,8 +8,6 @@ row caps force the path where a window's result is cut and the next window resum
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,24 +18,15 @@ from gongkai.pipeline import build_store
 from gongkai.query_service import QueryTimeout, execute
 from gongkai.saved_queries import bind, load_queries
 from gongkai.store import OxigraphStore
-from tests.conftest import REPO
+from tests.conftest import corpus_generator
 
 QUERIES = load_queries()
 PLACE_KEYED = sorted(name for name, query in QUERIES.items() if query.place_key)
 
 
-def _generator():
-    path = REPO / "benchmarks" / "generate_corpus.py"
-    spec = importlib.util.spec_from_file_location("generate_corpus", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def build_corpus(folder: Path) -> Path:
     """12 generated catalogs (more places than the first window), built in ``folder``."""
-    _generator().generate(12, folder / "corpus", seed=7)
+    corpus_generator().generate(12, folder / "corpus", seed=7)
     build_store(load_manifest(folder / "corpus" / "sources.toml"), folder / "store", full=True, workers=1)
     return folder / "store"
 

@@ -9,7 +9,6 @@ Constructs it does not support must be refused when the shapes are compiled.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from gongkai.validate import (
     validate_catalogs,
     validation_context,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, corpus_generator
 from tests.test_shapes import CATALOG, SHAPES, VIOLATIONS, WARNINGS_AND_INFOS, broken_fixture
 from tests.test_validate import VARIANTS
 
@@ -101,20 +100,11 @@ def test_the_per_catalog_function_gives_what_validate_catalogs_gives(seed_build)
     assert by_graph == report.sorted_results() and by_graph
 
 
-def _corpus_generator():
-    path = REPO / "benchmarks" / "generate_corpus.py"
-    spec = importlib.util.spec_from_file_location("generate_corpus", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_generated_corpus(tmp_path: Path) -> None:
     # Four catalogs: pySHACL takes seconds for each.
     from gongkai.pipeline import build_graphs
 
-    _corpus_generator().generate(4, tmp_path)
+    corpus_generator().generate(4, tmp_path)
     build = build_graphs(load_manifest(tmp_path / "sources.toml"))
     assert len(build.graphs) == 4
     results = both(build.graphs, build.vocabulary.graph)
