@@ -87,8 +87,10 @@ __all__ = [
     "load_queries",
     "load_query",
     "openapi",
+    "parameter_term",
     "run",
     "to_oxigraph_term",
+    "values_text",
 ]
 
 PARAMETER_TYPES = ("iri", "string", "integer", "place-code", "boolean")
@@ -238,7 +240,8 @@ def to_oxigraph_term(term: Mapping[str, Any]) -> pyoxigraph.NamedNode | pyoxigra
     raise ValueError(f"unsupported SPARQL-JSON term type {kind!r}")
 
 
-def _term(parameter: Parameter, value: Any) -> dict[str, str]:
+def parameter_term(parameter: Parameter, value: Any) -> dict[str, str]:
+    """A typed value of ``parameter`` as the SPARQL-JSON term :func:`bind` binds."""
     if parameter.type == "iri":
         return {"type": "uri", "value": value}
     if parameter.type == "integer":
@@ -1126,12 +1129,12 @@ def bind(
             continue
         if parameter.multi:
             arguments[parameter.name] = tuple(typed)
-            values[parameter.variable] = [_term(parameter, v) for v in typed]
+            values[parameter.variable] = [parameter_term(parameter, v) for v in typed]
         else:
             arguments[parameter.name] = typed[0]
-            substitutions[parameter.variable] = _term(parameter, typed[0])
+            substitutions[parameter.variable] = parameter_term(parameter, typed[0])
 
-    text = _insert_values(query, values)
+    text = values_text(query, values)
     page = page_size = None
     if query.pagination:
         page = None if "page" in ignored else _int_argument(raw.get("page"), "page")
@@ -1153,16 +1156,7 @@ def bind(
 
 def values_text(query: SavedQuery, values: Mapping[str, list[dict[str, str]]]) -> str:
     """``query``'s text with ``VALUES`` for the given list-parameter variables (at their
-    ``#VALUES`` marker, else at the start of the WHERE pattern)."""
-    return _insert_values(query, values)
-
-
-def parameter_term(parameter: Parameter, value: Any) -> dict[str, str]:
-    """A typed value of ``parameter`` as the SPARQL-JSON term :func:`bind` binds."""
-    return _term(parameter, value)
-
-
-def _insert_values(query: SavedQuery, values: Mapping[str, list[dict[str, str]]]) -> str:
+    ``#VALUES`` markers, else at the start of the WHERE pattern)."""
     if not values:
         return query.text
     text = query.text
