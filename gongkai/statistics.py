@@ -15,7 +15,9 @@ numbers with those counted from its items by SPARQL):
   fuzzy), ``gk:standardItemsMatched`` (fuzzy matches included), ``gk:unmatchedItemCount``
   (items whose standard-item match is "unmatched");
 * ``gk:legalBasisTally`` -> a ``gk:Tally`` per legal resource its items cite
-  (``gk:legalResource``, ``gk:itemCount``);
+  (``gk:citedLegalResource``, ``gk:itemCount``). Its own property, not the citations'
+  ``gk:legalResource``: the catalogs citing a law are then one index range
+  (``?tally gk:citedLegalResource <law>``), not a look-up per citation of the law;
 * ``gk:channelTypeTally`` -> a ``gk:Tally`` per channel type its items name
   (``dct:type``, ``gk:itemCount``, ``gk:channelCount``).
 """
@@ -84,7 +86,7 @@ def catalog_statistics(catalog: URIRef, items: Iterable[ItemFacts], minter: IriM
     for law, items_citing in citing.items():
         tally = minter.tally(catalog, "law", URIRef(law))
         out |= {(catalog, GK.legalBasisTally, tally), (tally, RDF.type, GK.Tally),
-                (tally, GK.legalResource, URIRef(law)), (tally, GK.itemCount, Literal(items_citing))}
+                (tally, GK.citedLegalResource, URIRef(law)), (tally, GK.itemCount, Literal(items_citing))}
     for kind, items_naming in naming.items():
         tally = minter.tally(catalog, "channel-type", URIRef(kind))
         out |= {(catalog, GK.channelTypeTally, tally), (tally, RDF.type, GK.Tally), (tally, DCTERMS.type, URIRef(kind)),

@@ -61,6 +61,7 @@ OBJECT_PROPERTIES = {
     "canonicalMatch",
     "candidate",
     "legalBasisTally",
+    "citedLegalResource",
     "channelTypeTally",
 }
 DATATYPE_PROPERTIES = {

@@ -642,15 +642,21 @@ def test_law_citation_network(queries, store):
     found = rows(store, queries["law-citation-network"])
     assert len(found) == 24
     law = BASE + "law/social-insurance-law"
-    assert [(r["place_code"], r["items"], r["places_citing"]) for r in pick(found, __law=law)] == [
+    assert [(r["__place"], r["items"], r["catalogs_citing"]) for r in pick(found, __law=law)] == [
         ("152202", "67", "2"), ("654002", "77", "2")]
     # garbled titles (劳动保障条例, 劳动保险条例) count for the law they stand for
     supervision = pick(found, law_title="劳动保障监察条例")
-    assert [(r["listed"], r["place_code"], r["items"], r["places_citing"]) for r in supervision] == [
+    assert [(r["listed"], r["__place"], r["items"], r["catalogs_citing"]) for r in supervision] == [
         ("true", "152202", "18", "2"), ("true", "654002", "16", "2")]
-    assert {r["places_citing"] for r in found} == {"2"}  # both seeds cite every law they cite
+    assert {r["catalogs_citing"] for r in found} == {"2"}  # both seeds cite every law they cite
+    # place by place, each place's most cited laws first
+    assert [r["__place"] for r in found] == ["152202"] * 12 + ["654002"] * 12
+    first = [int(r["items"]) for r in found[:12]]
+    assert first == sorted(first, reverse=True)
     one = rows(store, queries["law-citation-network"], {"law": BASE + "law/work-injury-insurance-regulation"})
-    assert [(r["place_code"], r["items"]) for r in one] == [("152202", "20"), ("654002", "15")]
+    assert [(r["__place"], r["items"]) for r in one] == [("152202", "20"), ("654002", "15")]
+    place = rows(store, queries["law-citation-network"], {"place": "654002"})
+    assert [r["__law"] for r in place] == [r["__law"] for r in found[12:]]
 
 
 def test_item_provenance(queries, store):

@@ -53,7 +53,7 @@ def test_the_counts_of_a_small_catalog():
     assert value(CATALOG, GK.standardItemsCovered) == 1  # s1, exactly (the third item matches it only fuzzily)
     assert value(CATALOG, GK.standardItemsMatched) == 2  # s1 and s2
     assert value(CATALOG, GK.unmatchedItemCount) == 1
-    laws = {value(t, GK.legalResource): value(t, GK.itemCount)
+    laws = {value(t, GK.citedLegalResource): value(t, GK.itemCount)
             for s, p, t in stats if p == GK.legalBasisTally}
     assert laws == {iri("law/l1"): 2, iri("law/l2"): 1}
     kinds = {value(t, DCTERMS.type): (value(t, GK.itemCount), value(t, GK.channelCount))
@@ -93,7 +93,7 @@ SELECT ?catalog (COUNT(DISTINCT ?item) AS ?items) (COUNT(DISTINCT ?firm) AS ?cov
   BIND (IF(?method = "unmatched", ?item, ?nothing) AS ?lone)
 } GROUP BY ?catalog"""
 STATED_LAWS = PREFIXES + """
-SELECT ?catalog ?law ?items WHERE { ?catalog gk:legalBasisTally ?t . ?t gk:legalResource ?law ; gk:itemCount ?items }"""
+SELECT ?catalog ?law ?items WHERE { ?catalog gk:legalBasisTally ?t . ?t gk:citedLegalResource ?law ; gk:itemCount ?items }"""
 COUNTED_LAWS = PREFIXES + """
 SELECT ?catalog ?law (COUNT(DISTINCT ?item) AS ?items) WHERE {
   ?catalog a gk:Catalog . GRAPH ?catalog { ?item gk:legalBasis ?law }
