@@ -147,7 +147,12 @@ def served(store: Path, timeout_s: float | None = None) -> Iterator[int]:
     try:
         yield int(server.effective_port)
     finally:  # close every socket from the server's own thread, so its loop ends cleanly
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            # its trigger is closed already (seen once in CI: EBADF), so the loop cannot
+            # be woken; close the sockets from here rather than lose the measurements
+            wasyncore.close_all(server._map)
         thread.join(10)
         server.task_dispatcher.shutdown()
         app.extensions["gongkai"].close()

@@ -561,16 +561,22 @@ def build_store(
         timings["load_s"] = round(timings["catalogs_s"] - reader.wait_s, 3)  # the loader, not waiting
         timings.update({f"{stage}_cpu_s": round(sum(u[stage] for u in stage_times), 3)
                         for stage in ("parse", "map", "validate", "serialize")})
-        t = time.perf_counter()
         lines_file = report.path.with_name(report.path.name + ".sorted")
-        report_digest = report.finish(totals["validation"].get("Violation", 0) == 0, lines_file)
-        if report_complete:  # else the graph is read back and hashed
-            digests[context.validation_graph] = report_digest
-        timings["report_lines_s"] = round(time.perf_counter() - t, 3)
-        return Filled(graphs=digests, union=True, files={REPORT_LINES_FILE: lines_file}, metadata={
-            **_metadata_record(base=base, sources=sources, hashes=hashes, records=records,
-                               validation=totals["validation"], sources_digest=totals["version"], plan=plan),
-            "build_timings": timings})
+        conforms = totals["validation"].get("Violation", 0) == 0
+
+        def report_lines() -> dict[str, tuple[str, int]]:
+            # sorted and hashed while the store compacts (Filled.meanwhile)
+            t = time.perf_counter()
+            report_digest = report.finish(conforms, lines_file)
+            timings["report_lines_s"] = round(time.perf_counter() - t, 3)
+            # when incomplete, the graph is read back and hashed with the others
+            return {context.validation_graph: report_digest} if report_complete else {}
+
+        return Filled(graphs=digests, union=True, files={REPORT_LINES_FILE: lines_file}, meanwhile=report_lines,
+                      metadata={**_metadata_record(base=base, sources=sources, hashes=hashes, records=records,
+                                                   validation=totals["validation"], sources_digest=totals["version"],
+                                                   plan=plan),
+                                "build_timings": timings})
 
     progress(f"building {len(groups)} catalog graph(s) in {store_dir}")
     try:

@@ -15,6 +15,7 @@ from gongkai import store as store_module
 from gongkai.errors import GongkaiError
 from gongkai.store import (
     METADATA_FILE,
+    Filled,
     OxigraphStore,
     atomic_build,
     canonical_lines,
@@ -125,6 +126,49 @@ def test_metadata_round_trip(built: Path) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", meta["built_at"])
     on_disk = (built / METADATA_FILE).read_text(encoding="utf-8")
     assert '"data_version": "' + meta["data_version"] + '"' in on_disk
+
+
+def test_work_done_meanwhile_adds_its_graph_digests(tmp_path: Path, built: Path) -> None:
+    """Filled.meanwhile runs while the store is optimised; the digests it returns are
+    recorded as if the fill had computed them (a graph it names is not read back)."""
+    with OxigraphStore.open(built) as store:
+        digests = store.metadata()["graph_digests"]
+    other = tmp_path / "other"
+    calls = []
+
+    def fill(store: pyoxigraph.Store) -> Filled:
+        fill_fixture(store)
+
+        def meanwhile() -> dict[str, tuple[str, int]]:
+            calls.append(True)
+            return {G_ARXAN: ("f" * 64, 8)}
+
+        return Filled(meanwhile=meanwhile)
+
+    atomic_build(other, fill)
+    assert calls == [True]
+    with OxigraphStore.open(other) as store:
+        meta = store.metadata()
+    assert meta["graph_digests"] == {G_ARXAN: "f" * 64, G_YINING: digests[G_YINING]}
+    assert meta["quads"] == N_QUADS
+    assert meta["store_timings"]["meanwhile_wait_s"] >= 0
+
+
+def test_failed_work_meanwhile_leaves_the_store_as_it_was(built: Path) -> None:
+    before = snapshot(built)
+
+    def fill(store: pyoxigraph.Store) -> Filled:
+        store.load(input=f"<{ITEM}x> <urn:p> <urn:o> .", format=RdfFormat.N_TRIPLES, to_graph=NamedNode(G_ARXAN))
+
+        def meanwhile() -> dict[str, tuple[str, int]]:
+            raise GongkaiError("the report lines could not be sorted", file="validation-graph.nt")
+
+        return Filled(meanwhile=meanwhile)
+
+    with pytest.raises(GongkaiError, match="could not be sorted"):
+        atomic_build(built, fill)
+    assert snapshot(built) == before
+    assert sorted(p.name for p in built.parent.iterdir()) == ["store"]
 
 
 def test_same_content_gives_same_data_version(tmp_path: Path, built: Path) -> None:
