@@ -104,7 +104,11 @@ MAX_STRING_LENGTH = 1000
 MAX_IRI_LENGTH = 2048
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-HEADER_KEYS = ("summary", "description", "tags", "example", "parameters", "pagination", "chart", "method")
+HEADER_KEYS = ("summary", "description", "tags", "example", "parameters", "pagination", "chart", "method", "national")
+# How the national view of a place-keyed query is computed: a window of places at a time
+# (the default), or as one query -- for a query whose rows are sparse and which one
+# index range finds nationally faster than thousands of places each look up their own.
+NATIONAL_VIEWS = ("windows", "one-query")
 PARAMETER_KEYS = ("type", "description", "default", "enum", "list", "lang")
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 FORMATS = ("json", "csv", "tsv", "html")
@@ -916,7 +920,15 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
         _expect("LIMIT" not in top_words and "OFFSET" not in top_words,
                 "a paginated query must not have its own LIMIT or OFFSET", file, body_start)
         _expect("ORDER" in top_words, "a paginated query needs an ORDER BY (pages must be stable)", file, body_start)
+    national = header.get("national", "windows")
+    _expect(national in NATIONAL_VIEWS, f"'national:' must be one of {', '.join(NATIONAL_VIEWS)}",
+            file, lines.get(("national",), header_line))
     place_key = _place_key(code, form_token, parameters) if pagination is not None else None
+    _expect(national == "windows" or place_key is not None,
+            "'national: one-query' applies to a query ordered by place first (with an optional place)",
+            file, lines.get(("national",), header_line))
+    if national == "one-query":
+        place_key = None
 
     chart = header.get("chart")
     if chart is not None:

@@ -55,7 +55,7 @@ def test_the_place_keyed_queries_are_the_ones_ordered_by_place_first():
     assert PLACE_KEYED == [
         "anomalies-per-place", "catalogs", "channels-per-place", "compare-anomalies", "compare-channel-types",
         "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type",
-        "items-citing-law", "items-per-place", "law-citation-network", "legal-bases-per-place", "on-request-only-items",
+        "items-citing-law", "items-per-place", "law-citation-network", "legal-bases-per-place",
         "other-place-mentions", "search-items", "standard-category-matrix", "tick-distribution",
         "ticks-lost-items", "time-limits-per-place",
     ]
@@ -66,6 +66,8 @@ def test_the_place_keyed_queries_are_the_ones_ordered_by_place_first():
     # ordered by something else first (a ranking, a law): no windows
     assert QUERIES["compare-coverage"].place_key is None
     assert QUERIES["unlisted-legal-bases"].place_key is None
+    # ordered by place, but sparse: its national view is one query (national: one-query)
+    assert QUERIES["on-request-only-items"].place_key is None
 
 
 @pytest.mark.parametrize("name", PLACE_KEYED)

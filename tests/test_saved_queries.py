@@ -197,6 +197,14 @@ def test_a_good_test_query_loads(tmp_path):
     assert query.parameters[0].required is False and query.parameters[0].variable == "__place"
 
 
+def test_a_place_keyed_query_may_ask_for_its_national_view_in_one_query(tmp_path):
+    text = GOOD.format(name="sparse").replace("ORDER BY ?item", "ORDER BY ?__place ?item").replace(
+        "#+ tags: [test]", "#+ tags: [test]\n#+ pagination: 10")
+    assert load_query(write_query(tmp_path, "sparse", text)).place_key == "__place"
+    one = text.replace("#+ pagination: 10", "#+ pagination: 10\n#+ national: one-query")
+    assert load_query(write_query(tmp_path, "sparse", one)).place_key is None
+
+
 def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
     """The shared scanner reads ``gk:it\\'s`` as one name, as the engine does, so the
     '}' after it still closes the pattern and ORDER BY is seen at the top level."""
@@ -232,6 +240,11 @@ def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
          10, "needs an ORDER BY"),
         (lambda t: t.replace("#+ tags: [test]", "#+ tags: [test]\n#+ pagination: 10").replace(
             "ORDER BY ?item", "ORDER BY ?item LIMIT 5"), 10, "own LIMIT"),
+        (lambda t: t.replace("#+ tags: [test]", "#+ tags: [test]\n#+ national: all-at-once"), 4,
+         "'national:' must be one of windows, one-query"),
+        # ordered by item, not by place first: there are no windows to opt out of
+        (lambda t: t.replace("#+ tags: [test]", "#+ tags: [test]\n#+ pagination: 10\n#+ national: one-query"), 5,
+         "'national: one-query' applies to a query ordered by place first"),
     ],
 )
 def test_header_and_query_errors_name_file_and_line(tmp_path, edit, line, message):
