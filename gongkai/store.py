@@ -537,11 +537,11 @@ def drop_graph_keeping_union(store: pyoxigraph.Store, graph: str) -> None:
 
 def _write_metadata(
     folder: Path, store: pyoxigraph.Store, extra: dict[str, Any], known: Mapping[str, tuple[str, int]],
-    size: int | None = None,
+    size: int,
 ) -> None:
     """Write gongkai-store.json: ``known`` holds (digest, triples) of graphs whose
     digests the caller already has; every other graph is read back and hashed.
-    ``size``: ``len(store)`` when the caller counted it already."""
+    ``size`` is ``len(store)``, counted by the caller while the store compacted."""
     union = extra.get("default_graph") == "union"
     clock = time.perf_counter()
     graphs = dict(known)
@@ -556,7 +556,7 @@ def _write_metadata(
         "graph_triples": {name: n for name, (_digest, n) in sorted(graphs.items())},
         "built_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "quads": quads,
-        "default_graph_triples": (len(store) if size is None else size) - quads if union else 0,
+        "default_graph_triples": size - quads if union else 0,
         "named_graphs": len(present),
         "gongkai_version": __version__,
         "pyoxigraph_version": pyoxigraph.__version__,
