@@ -180,7 +180,8 @@ class SavedQuery:
     # (?__place, or ?place_code), when its optional place parameter may be left empty:
     # then every row belongs to one place and the rows come place by place, so the
     # national view can be computed a window of places at a time
-    # (:mod:`gongkai.national`). None for any other query.
+    # (:mod:`gongkai.national`). None for any other query, and for one whose header
+    # says ``national: one-query`` (its rows are rare: one query finds them faster).
     place_key: str | None = None
 
     def parameter(self, name: str) -> Parameter | None:
