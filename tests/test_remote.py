@@ -9,6 +9,7 @@ terminated (then killed if it lingers) at the end. Loopback only.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import re
@@ -465,6 +466,20 @@ def test_the_web_app_answers_the_same_from_the_server(apps, path):
     assert there.status_code == here.status_code
     assert NORMALISE.sub("", there.get_data(as_text=True)) == NORMALISE.sub("", here.get_data(as_text=True))
     assert there.headers.get("ETag") == here.headers.get("ETag")  # the same data version
+
+
+@pytest.mark.parametrize("name", ["gongkai.nq.gz", "gongkai.ttl.gz"])
+def test_the_downloads_are_the_same_from_the_server(apps, name):
+    """A dump from the server is the embedded store's dump, byte for byte: the graphs of
+    the last push, serialized by the one exporter."""
+    remote, local = apps
+    there = remote.test_client().get(f"/download/{name}")
+    here = local.test_client().get(f"/download/{name}")
+    assert there.status_code == here.status_code == 200
+    assert there.headers["ETag"] == here.headers["ETag"]
+    data = gzip.decompress(there.get_data())
+    assert data == gzip.decompress(here.get_data())
+    assert b"<https://w3id.org/gongkai/catalog/654002/social-insurance>" in data
 
 
 def test_the_web_app_caps_rows_from_the_server(seed_store, server):
