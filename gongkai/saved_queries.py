@@ -56,12 +56,27 @@ saved query when it is loaded, against an empty store):
    every row).
 
 List parameters are bound by VALUES inside the pattern and need not be projected.
+
+The national view of a paginated query (its optional key parameter left empty) is
+computed a window of keys at a time (:mod:`gongkai.national`) when its rows come key by
+key: found for a query whose ORDER BY sorts first on the place's code; declared for any
+other key, with the query listing every key in the order the rows sort them::
+
+    #+ national:
+    #+   windows: law
+    #+   keys: >
+    #+     SELECT DISTINCT ?__law WHERE { ?__law gk:unlisted true ; dct:title ?law_title }
+    #+     ORDER BY ?law_title ?__law
+
+The loader checks that ``keys`` selects the parameter's variable alone, that its ORDER BY
+ends with that variable and that the query's ORDER BY starts with it. ``national:
+one-query`` opts a place-keyed query out (its rows are rare: one query finds them faster).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -108,7 +123,14 @@ HEADER_KEYS = ("summary", "description", "tags", "example", "parameters", "pagin
 # How the national view of a place-keyed query is computed: a window of places at a time
 # (the default), or as one query -- for a query whose rows are sparse and which one
 # index range finds nationally faster than thousands of places each look up their own.
+# A query ordered first by something else declares its windows as a mapping
+# (``national: {windows: <parameter>, keys: <SELECT>}``, see :class:`Window`).
 NATIONAL_VIEWS = ("windows", "one-query")
+NATIONAL_KEYS = ("windows", "keys")
+# every place code of the store, in the order SPARQL sorts plain literals (code points)
+PLACE_KEYS_QUERY = """PREFIX gk: <https://w3id.org/gongkai/ontology#>
+SELECT DISTINCT ?__place WHERE { ?place gk:divisionCode ?__place } ORDER BY ?__place
+"""
 PARAMETER_KEYS = ("type", "description", "default", "enum", "list", "lang")
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 FORMATS = ("json", "csv", "tsv", "html")
@@ -162,6 +184,22 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Window:
+    """How the national view of a keyed query is computed a window of keys at a time
+    (:mod:`gongkai.national`).
+
+    The query's rows come key by key, in the order ``keys`` lists them: its ORDER BY
+    starts with the ORDER BY of ``keys``, which ends with the key itself. So the rows of
+    a window of keys, bound to the optional ``parameter`` as a caller would bind them,
+    are a stretch of the national view, and windows taken in order make all of it.
+    """
+
+    parameter: str  # the optional parameter the windows bind: "place", "law"
+    key: str  # the row variable holding a row's key: "__place", "place_code", "__law"
+    keys: str  # SELECT ?<parameter's variable>: every key a row can have, once, in order
+
+
+@dataclass(frozen=True)
 class SavedQuery:
     """A parsed ``queries/<name>.rq`` file."""
 
@@ -176,13 +214,13 @@ class SavedQuery:
     text: str  # the whole file, header included (it is made of SPARQL comments)
     form: str = "SELECT"
     path: Path | None = None
-    # The variable holding a place's code that the query's ORDER BY sorts on first
-    # (?__place, or ?place_code), when its optional place parameter may be left empty:
-    # then every row belongs to one place and the rows come place by place, so the
-    # national view can be computed a window of places at a time
-    # (:mod:`gongkai.national`). None for any other query, and for one whose header
-    # says ``national: one-query`` (its rows are rare: one query finds them faster).
-    place_key: str | None = None
+    # How the national view (the optional key parameter left empty) is computed a window
+    # of keys at a time. Found for a query whose ORDER BY sorts first on a place's code
+    # (?__place, or ?place_code) with an optional place parameter: its rows come place by
+    # place. Declared in the header for any other key (``national: {windows: law, ...}``).
+    # None for any other query, and for one whose header says ``national: one-query``
+    # (its rows are rare: one query finds them faster).
+    window: Window | None = None
 
     def parameter(self, name: str) -> Parameter | None:
         for parameter in self.parameters:
@@ -214,13 +252,13 @@ class BoundQuery:
     unpaged: str = ""  # ``text`` without its LIMIT and OFFSET
 
     @property
-    def place_parameter(self) -> Parameter | None:
-        """The place parameter when this is the national view of a place-keyed query
-        (:attr:`SavedQuery.place_key` set, no place given), else None."""
-        if self.query.place_key is None or self.limit is None:
+    def window_parameter(self) -> Parameter | None:
+        """The key parameter when this is the national view of a keyed paginated query
+        (:attr:`SavedQuery.window` set, no key given), else None."""
+        window = self.query.window
+        if window is None or self.limit is None or window.parameter in self.arguments:
             return None
-        parameter = next(p for p in self.query.parameters if p.type == "place-code")
-        return None if parameter.name in self.arguments else parameter
+        return self.query.parameter(window.parameter)
 
     def oxigraph_substitutions(self) -> dict[str, pyoxigraph.NamedNode | pyoxigraph.Literal]:
         return {name: to_oxigraph_term(term) for name, term in self.substitutions.items()}
@@ -922,14 +960,19 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
                 "a paginated query must not have its own LIMIT or OFFSET", file, body_start)
         _expect("ORDER" in top_words, "a paginated query needs an ORDER BY (pages must be stable)", file, body_start)
     national = header.get("national", "windows")
-    _expect(national in NATIONAL_VIEWS, f"'national:' must be one of {', '.join(NATIONAL_VIEWS)}",
-            file, lines.get(("national",), header_line))
-    place_key = _place_key(code, form_token, parameters) if pagination is not None else None
-    _expect(national == "windows" or place_key is not None,
-            "'national: one-query' applies to a query ordered by place first (with an optional place)",
-            file, lines.get(("national",), header_line))
-    if national == "one-query":
-        place_key = None
+    national_line = lines.get(("national",), header_line)
+    if isinstance(national, dict):
+        window = _declared_window(national, text, code, form_token, parameters, pagination,
+                                  file, lambda *key: lines.get(("national", *key), national_line), check)
+    else:
+        _expect(national in NATIONAL_VIEWS, f"'national:' must be one of {', '.join(NATIONAL_VIEWS)}"
+                " or a mapping {windows: <parameter>, keys: <SELECT>}", file, national_line)
+        place_key = _place_key(code, form_token, parameters) if pagination is not None else None
+        _expect(national == "windows" or place_key is not None,
+                "'national: one-query' applies to a query ordered by place first (with an optional place)",
+                file, national_line)
+        window = (Window(parameter="place", key=place_key, keys=PLACE_KEYS_QUERY)
+                  if place_key is not None and national == "windows" else None)
 
     chart = header.get("chart")
     if chart is not None:
@@ -949,7 +992,7 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
     query = SavedQuery(
         name=name, summary=summary, description=description, tags=[t.strip() for t in tags], example=example,
         parameters=parameters, pagination=pagination, chart=chart, text=text, form=form, path=path,
-        place_key=place_key,
+        window=window,
     )
     _check_example(query, file, lines.get(("example",), header_line))
     if check:
@@ -960,6 +1003,24 @@ def load_query(path: Path | str, *, check: bool = True) -> SavedQuery:
 PLACE_KEYS = ("__place", "place_code")
 
 
+def _order_conditions(code: list[_Token], form_token: _Token) -> list[str]:
+    """The outermost ORDER BY's conditions as token texts (ASC dropped, variables without
+    '?' or '$' told apart), up to LIMIT, OFFSET or the end; [] without an ORDER BY."""
+    top = [t for t in code if t.depth == 0 and t.start > form_token.start]
+    for i, token in enumerate(top[:-2]):
+        if token.kind == WORD and token.text.upper() == "ORDER" and top[i + 1].text.upper() == "BY":
+            conditions = []
+            for t in top[i + 2:]:
+                upper = t.text.upper()
+                if t.kind == WORD and upper in ("LIMIT", "OFFSET", "VALUES"):
+                    break
+                if t.kind == WORD and upper == "ASC":
+                    continue
+                conditions.append("?" + t.text[1:] if t.kind == VAR else upper if t.kind == WORD else t.text)
+            return conditions
+    return []
+
+
 def _place_key(code: list[_Token], form_token: _Token, parameters: list[Parameter]) -> str | None:
     """The variable the outermost ORDER BY sorts on first, ascending, when it is one of
     :data:`PLACE_KEYS` and the query has one optional place-code parameter, ?__place,
@@ -967,16 +1028,53 @@ def _place_key(code: list[_Token], form_token: _Token, parameters: list[Paramete
     places = [p for p in parameters if p.type == "place-code"]
     if len(places) != 1 or places[0].variable != "__place" or places[0].default is not None:
         return None
-    top = [t for t in code if t.depth == 0 and t.start > form_token.start]
-    for i, token in enumerate(top[:-2]):
-        if token.kind == WORD and token.text.upper() == "ORDER" and top[i + 1].text.upper() == "BY":
-            first = top[i + 2]
-            if first.kind == WORD and first.text.upper() == "ASC" and i + 3 < len(top):
-                first = top[i + 3]
-            if first.kind == VAR and first.text[1:] in PLACE_KEYS:
-                return first.text[1:]
-            return None
+    conditions = _order_conditions(code, form_token)
+    if conditions and conditions[0].startswith("?") and conditions[0][1:] in PLACE_KEYS:
+        return conditions[0][1:]
     return None
+
+
+def _declared_window(
+    spec: Mapping[str, Any], text: str, code: list[_Token], form_token: _Token, parameters: list[Parameter],
+    pagination: int | None, file: str, line: Callable[..., int], check: bool,
+) -> Window:
+    """The windows of ``national: {windows: <parameter>, keys: <SELECT>}``, checked so that
+    taking them in order gives the national view's rows in order (see :class:`Window`)."""
+    for key in spec:
+        _expect(key in NATIONAL_KEYS, f"national: unknown key {key!r} (allowed: {', '.join(NATIONAL_KEYS)})",
+                file, line(key))
+    _expect(pagination is not None, "national windows apply to a paginated query", file, line())
+    name = spec.get("windows")
+    parameter = next((p for p in parameters if p.name == name), None)
+    _expect(parameter is not None and not parameter.required and parameter.default is None,
+            "national: 'windows:' must name an optional parameter of the query without a default",
+            file, line("windows"))
+    keys = spec.get("keys")
+    _expect(isinstance(keys, str) and keys.strip() != "", "national: 'keys:' must be a SELECT query",
+            file, line("keys"))
+    key_tokens = [t for t in _tokens(keys) if t.kind != COMMENT]
+    key_form = next((t for t in key_tokens if t.kind == WORD and t.text.upper() in QUERY_FORMS), None)
+    projected = [t.text[1:] for t in key_tokens
+                 if key_form is not None and t.kind == VAR and t.depth == 0 and t.start > key_form.start
+                 and t.start < (_where_brace(key_tokens) or key_form).start]
+    _expect(key_form is not None and key_form.text.upper() == "SELECT" and projected == [parameter.variable],
+            f"national: 'keys:' must be a SELECT of ?{parameter.variable} alone", file, line("keys"))
+    order = _order_conditions(key_tokens, key_form)
+    _expect(order[-1:] == [f"?{parameter.variable}"],
+            f"national: the ORDER BY of 'keys:' must end with ?{parameter.variable} (no two keys tie)",
+            file, line("keys"))
+    _expect(_order_conditions(code, form_token)[:len(order)] == order,
+            "national: the query's ORDER BY must start with the ORDER BY of 'keys:' (rows come key by key)",
+            file, line("keys"))
+    declarations = [t for t in code if t.start < form_token.start]  # PREFIX and BASE
+    prologue = text[declarations[0].start:declarations[-1].start + len(declarations[-1].text)] + "\n" if declarations else ""
+    keys_text = prologue + keys.strip() + "\n"
+    if check:
+        try:
+            pyoxigraph.Store().query(keys_text)
+        except SyntaxError as exc:
+            raise GongkaiError(f"national: 'keys:' is not SPARQL: {exc}", file=file, line=line("keys")) from None
+    return Window(parameter=parameter.name, key=parameter.variable, keys=keys_text)
 
 
 def _check_example(query: SavedQuery, file: str, line: int) -> None:

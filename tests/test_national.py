@@ -1,8 +1,8 @@
 """National views window by window (gongkai.national) give the query's own answers.
 
-Every place-keyed saved query is run with its place left empty, once as one plain query
-and once window by window, on the seed store and on a store built from 12 generated
-catalogs; every page of several sizes must be the same rows in the same order. Small
+Every keyed saved query is run with its key left empty, once as one plain query
+and once window by window, on the seed store, on a store built from 12 generated
+catalogs and on that store with unlisted laws cited; every page of several sizes must be the same rows in the same order. Small
 row caps force the path where a window's result is cut and the next window resumes.
 """
 
@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 
 from gongkai.manifest import load_manifest
 from gongkai.national import FIRST_WINDOW, run_saved
 from gongkai.pipeline import build_store
 from gongkai.query_service import QueryTimeout, execute
-from gongkai.saved_queries import bind, load_queries
+from gongkai.saved_queries import PLACE_KEYS_QUERY, Window, bind, load_queries
 from gongkai.store import OxigraphStore
 from tests.conftest import corpus_generator
 
 QUERIES = load_queries()
-PLACE_KEYED = sorted(name for name, query in QUERIES.items() if query.place_key)
+KEYED = sorted(name for name, query in QUERIES.items() if query.window)
 
 
 def build_corpus(folder: Path) -> Path:
@@ -36,8 +37,41 @@ def corpus_store(tmp_path_factory) -> Path:
     return build_corpus(tmp_path_factory.mktemp("national"))
 
 
-@pytest.fixture(scope="module", params=["seeds", "corpus"])
+BASE = "https://w3id.org/gongkai/"
+GK = "https://w3id.org/gongkai/ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DCT_TITLE = "http://purl.org/dc/terms/title"
+
+
+def with_unlisted_laws(path: Path) -> OxigraphStore:
+    """The store at ``path`` in memory, its items citing 11 laws of no reference list, 1
+    to 6 citations each, titled so that title order is not IRI order: the reference list
+    names every law the seeds and the small corpus cite, so unlisted-legal-bases and its
+    windows of laws (8 in the first) have rows to compare only here."""
+    memory = pyoxigraph.Store()
+    with OxigraphStore.open(path, read_only=True) as store:
+        memory.extend(store.quads())
+    kind = pyoxigraph.NamedNode(GK + "DisclosureItem")
+    items = sorted((q.subject.value, q.graph_name.value)
+                   for q in memory.quads_for_pattern(None, pyoxigraph.NamedNode(RDF_TYPE), kind, None))
+    for n in range(11):
+        law = pyoxigraph.NamedNode(f"{BASE}law/x-test{n:02d}")
+        for k in range(1 + n % 6):
+            item, graph = items[(n * 13 + k * 5) % len(items)]
+            graph_node = pyoxigraph.NamedNode(graph)
+            memory.add(pyoxigraph.Quad(pyoxigraph.NamedNode(item), pyoxigraph.NamedNode(GK + "legalBasis"), law,
+                                       graph_node))
+            memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(GK + "unlisted"), pyoxigraph.Literal(True), graph_node))
+            memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(DCT_TITLE),
+                                       pyoxigraph.Literal(f"未列明文件{(n * 7) % 11:02d}", language="zh"), graph_node))
+    return OxigraphStore(memory, Path(":memory:"), read_only=True)
+
+
+@pytest.fixture(scope="module", params=["seeds", "corpus", "unlisted"])
 def store(request, seed_store, corpus_store):
+    if request.param == "unlisted":
+        yield with_unlisted_laws(corpus_store)
+        return
     path = seed_store if request.param == "seeds" else corpus_store
     with OxigraphStore.open(path, read_only=True) as opened:
         yield opened
@@ -51,26 +85,30 @@ def runner(store, max_rows: int = 100_000, calls: list[str] | None = None):
     return run
 
 
-def test_the_place_keyed_queries_are_the_ones_ordered_by_place_first():
-    assert PLACE_KEYED == [
+def test_the_keyed_queries_are_the_ones_ordered_by_place_first_or_declaring_their_keys():
+    assert KEYED == [
         "anomalies-per-place", "catalogs", "channels-per-place", "compare-anomalies", "compare-channel-types",
         "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type",
         "items-citing-law", "items-per-place", "law-citation-network", "legal-bases-per-place",
         "other-place-mentions", "search-items", "standard-category-matrix", "tick-distribution",
-        "ticks-lost-items", "time-limits-per-place",
+        "ticks-lost-items", "time-limits-per-place", "unlisted-legal-bases",
     ]
-    assert QUERIES["compare-anomalies"].place_key == "place_code"
-    assert QUERIES["items-per-place"].place_key == "__place"
-    assert QUERIES["compare-matrix"].place_key == "place_code"
-    assert QUERIES["law-citation-network"].place_key == "__place"
-    # ordered by something else first (a ranking, a law): no windows
-    assert QUERIES["compare-coverage"].place_key is None
-    assert QUERIES["unlisted-legal-bases"].place_key is None
+    assert QUERIES["compare-anomalies"].window == Window("place", "place_code", PLACE_KEYS_QUERY)
+    assert QUERIES["items-per-place"].window == Window("place", "__place", PLACE_KEYS_QUERY)
+    assert QUERIES["compare-matrix"].window.key == "place_code"
+    assert QUERIES["law-citation-network"].window.key == "__place"
+    # ordered by a law's title and the law: windows of laws, declared in the header
+    unlisted = QUERIES["unlisted-legal-bases"].window
+    assert (unlisted.parameter, unlisted.key) == ("law", "__law")
+    assert unlisted.keys.startswith("PREFIX gk: <https://w3id.org/gongkai/ontology#>\n")
+    assert unlisted.keys.endswith("ORDER BY ?law_title ?__law\n")
+    # ordered by something else first (a ranking): no windows
+    assert QUERIES["compare-coverage"].window is None
     # ordered by place, but sparse: its national view is one query (national: one-query)
-    assert QUERIES["on-request-only-items"].place_key is None
+    assert QUERIES["on-request-only-items"].window is None
 
 
-@pytest.mark.parametrize("name", PLACE_KEYED)
+@pytest.mark.parametrize("name", KEYED)
 def test_every_page_equals_the_plain_national_result(store, name):
     query = QUERIES[name]
     everything = bind(query, {"page_size": "10000"}, max_page_size=10_000, extra_row=True)
@@ -81,7 +119,7 @@ def test_every_page_equals_the_plain_national_result(store, name):
         last = len(whole) // size + 1  # the last page, partly filled or empty
         for page in sorted({1, 2, 3, last - 1, last} - {0}):
             bound = bind(query, {"page": str(page), "page_size": str(size)}, extra_row=True)
-            assert bound.place_parameter is not None
+            assert bound.window_parameter is not None
             got = run_saved(runner(store), bound).bindings
             assert got == whole[(page - 1) * size : page * size + 1], (name, size, page)
 
@@ -109,12 +147,12 @@ def test_one_place_with_more_rows_than_the_cap_is_truncated_as_the_plain_query_w
         assert outcome.truncated and outcome.bindings == plain[:2]
 
 
-def test_a_given_place_or_a_query_without_a_place_key_runs_once(seed_store):
+def test_a_given_key_or_a_query_without_windows_runs_once(seed_store):
     with OxigraphStore.open(seed_store, read_only=True) as store:
         for query, args in ((QUERIES["items-per-place"], {"place": "654002"}), (QUERIES["compare-coverage"], {})):
             calls: list[str] = []
             bound = bind(query, args, extra_row=True)
-            assert bound.place_parameter is None
+            assert bound.window_parameter is None
             outcome = run_saved(runner(store, calls=calls), bound)
             assert calls == [bound.text] and outcome.bindings
 
@@ -129,6 +167,23 @@ def test_the_first_window_is_small_and_a_page_of_the_seeds_takes_two_queries(see
         assert "VALUES ?__place" in calls[1] and '"152202"' in calls[1] and '"654002"' in calls[1]
 
 
+def test_windows_of_laws_follow_the_title_order(corpus_store):
+    """unlisted-legal-bases sorts laws by title, which is not the order of their IRIs:
+    its windows bind the laws in that order, and page 2 starts inside the second window."""
+    store = with_unlisted_laws(corpus_store)
+    query = QUERIES["unlisted-legal-bases"]
+    everything = bind(query, {"page_size": "1000"})
+    whole = execute(store, everything.text, substitutions=everything.substitutions).bindings
+    titles = [row["law_title"]["value"] for row in whole]
+    assert len(whole) == 36 and titles == sorted(titles) and titles[0] == "未列明文件00"
+    calls: list[str] = []
+    bound = bind(query, {"page": "2", "page_size": "20"}, extra_row=True)
+    assert run_saved(runner(store, calls=calls), bound).bindings == whole[20:36]
+    assert len(calls) == 3  # the laws, then a window of 8 laws, then the other 3
+    assert calls[1].count("<https://w3id.org/gongkai/law/x-test") == calls[1].count("VALUES ?__law") * 8
+    assert "<https://w3id.org/gongkai/law/x-test08>" in calls[1]  # 未列明文件01: the second law by title
+
+
 def test_the_timeout_covers_every_window(corpus_store):
     with OxigraphStore.open(corpus_store, read_only=True) as store:
         bound = bind(QUERIES["items-per-place"], {"page_size": "1000"}, extra_row=True)
@@ -139,12 +194,14 @@ def test_the_timeout_covers_every_window(corpus_store):
 def test_the_comparisons_have_rows_to_compare(seed_store, corpus_store):
     """The page checks above mean something only where the national view has rows."""
     empty = []
-    for name in PLACE_KEYED:
+    for name in KEYED:
         bound = bind(QUERIES[name], {"page_size": "1000"})
         counts = []
         for path in (seed_store, corpus_store):
             with OxigraphStore.open(path, read_only=True) as store:
                 counts.append(len(execute(store, bound.text, substitutions=bound.substitutions).bindings))
+        unlisted = with_unlisted_laws(corpus_store)
+        counts.append(len(execute(unlisted, bound.text, substitutions=bound.substitutions).bindings))
         if not any(counts):
             empty.append(name)
     assert empty == []

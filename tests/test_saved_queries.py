@@ -19,6 +19,7 @@ from gongkai.saved_queries import (
     BoundQuery,
     ParameterError,
     SavedQuery,
+    Window,
     bind,
     load_queries,
     load_query,
@@ -200,9 +201,65 @@ def test_a_good_test_query_loads(tmp_path):
 def test_a_place_keyed_query_may_ask_for_its_national_view_in_one_query(tmp_path):
     text = GOOD.format(name="sparse").replace("ORDER BY ?item", "ORDER BY ?__place ?item").replace(
         "#+ tags: [test]", "#+ tags: [test]\n#+ pagination: 10")
-    assert load_query(write_query(tmp_path, "sparse", text)).place_key == "__place"
+    assert load_query(write_query(tmp_path, "sparse", text)).window.key == "__place"
     one = text.replace("#+ pagination: 10", "#+ pagination: 10\n#+ national: one-query")
-    assert load_query(write_query(tmp_path, "sparse", one)).place_key is None
+    assert load_query(write_query(tmp_path, "sparse", one)).window is None
+
+
+KEYED = """\
+#+ summary: Items by title
+#+ description: Items ordered by their title.
+#+ tags: [test]
+#+ example: /queries/{name}
+#+ pagination: 10
+#+ national:
+#+   windows: item
+#+   keys: SELECT ?__item WHERE {{ ?__item dct:title ?title }} ORDER BY ?title ?__item
+#+ parameters:
+#+   item:
+#+     type: iri
+#+     description: one item
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?__item ?title WHERE {{
+  ?__item dct:title ?title .
+}}
+ORDER BY ?title ?__item DESC(?x)
+"""
+
+
+def test_a_query_may_declare_windows_of_another_key(tmp_path):
+    query = load_query(write_query(tmp_path, "keyed", KEYED.format(name="keyed")))
+    assert query.window == Window(parameter="item", key="__item", keys=(
+        "PREFIX dct: <http://purl.org/dc/terms/>\n"
+        "SELECT ?__item WHERE { ?__item dct:title ?title } ORDER BY ?title ?__item\n"))
+    assert bind(query, {}, extra_row=True).window_parameter == query.parameters[0]
+    assert bind(query, {"item": "urn:x:1"}, extra_row=True).window_parameter is None  # one key: no windows
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "message"),
+    [
+        (lambda t: t.replace("#+ pagination: 10\n", ""), 5, "national windows apply to a paginated query"),
+        (lambda t: t.replace("#+   windows: item", "#+   windows: item\n#+   colour: red"), 8,
+         "national: unknown key 'colour'"),
+        (lambda t: t.replace("windows: item", "windows: place"), 7, "must name an optional parameter"),
+        (lambda t: t.replace("SELECT ?__item WHERE { ?__item dct:title ?title }",
+                             "SELECT ?__item ?title WHERE { ?__item dct:title ?title }"), 8,
+         "must be a SELECT of ?__item alone"),
+        (lambda t: t.replace("} ORDER BY ?title ?__item", "} ORDER BY ?__item ?title"), 8,
+         "must end with ?__item"),
+        (lambda t: t.replace("ORDER BY ?title ?__item DESC(?x)", "ORDER BY ?__item ?title"), 8,
+         "must start with the ORDER BY of 'keys:'"),
+        (lambda t: t.replace("{ ?__item dct:title ?title }", "{ ?__item dct:title }"), 8,
+         "'keys:' is not SPARQL"),
+    ],
+)
+def test_declared_windows_are_checked(tmp_path, edit, line, message):
+    path = write_query(tmp_path, "bad", edit(KEYED.format(name="bad")))
+    with pytest.raises(GongkaiError) as caught:
+        load_query(path)
+    assert caught.value.line == line, str(caught.value)
+    assert message in str(caught.value)
 
 
 def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
@@ -779,9 +836,12 @@ def test_unlisted_legal_bases(queries, store):
     memory.add(pyoxigraph.Quad(pyoxigraph.NamedNode(ITEM_YINING_INJURY), pyoxigraph.NamedNode(gk + "legalBasis"), law, graph))
     edited = OxigraphStore(memory, Path(":memory:"), read_only=True)
     found = rows(edited, queries["unlisted-legal-bases"], {"page_size": "1000"})
-    assert [(r["law"], r["law_title"], r["__place"], r["item_label"], r["source_line"]) for r in found] == [
+    assert [(r["__law"], r["law_title"], r["__place"], r["item_label"], r["source_line"]) for r in found] == [
         (str(law.value), "工伤保险暂行办法", "654002", "工伤认定申请", "76")]
     assert rows(edited, queries["unlisted-legal-bases"], {"place": "152202"}) == []
+    # one law: its citations; a listed law is not unlisted, so none
+    assert rows(edited, queries["unlisted-legal-bases"], {"law": law.value}) == found
+    assert rows(edited, queries["unlisted-legal-bases"], {"law": BASE + "law/social-insurance-law"}) == []
 
 
 def test_catalogs(queries, store):
