@@ -468,11 +468,13 @@ def _fill_first_block_upward(entries: list[CatalogEntry]) -> list[CatalogEntry]:
 
 def _names_and_categories(
     reading: _Reading, header: Header, block: _Block, known: list[str], seen: list[str]
-) -> tuple[list[str], str | None, str | None, list[str]]:
-    """Item names of a row, plus the level-1 / level-2 categories it sets, plus rejects."""
+) -> tuple[list[str], str | None, str | None, bool, list[str]]:
+    """Item names of a row, plus the level-1 / level-2 categories it sets, whether an
+    item of the row is a level-2 item (二级事项 without 三级事项), plus rejects."""
     three_levels = Role.LEVEL3 in header.name_roles
     level1: str | None = None
     level2: str | None = None
+    level2_item = False
     items: list[str] = []
     rejected: list[str] = []
     for role, raw in reading.names:
@@ -492,8 +494,9 @@ def _names_and_categories(
             if three_levels and role == Role.LEVEL2 and any(r == Role.LEVEL3 for r, _ in reading.names):
                 level2 = name
                 continue
+            level2_item = level2_item or (three_levels and role == Role.LEVEL2)
             items.append(name)
-    return items, level1, level2, rejected
+    return items, level1, level2, level2_item, rejected
 
 
 def _is_piece(role: Role, own: str, whole: str, lexicon: Lexicon) -> bool:
@@ -547,7 +550,7 @@ def _interpret(
     seen: list[str],
     lexicon: Lexicon,
 ) -> tuple[list[CatalogEntry], LedgerEntry]:
-    items, level1, level2, rejected = _names_and_categories(reading, header, block, known, seen)
+    items, level1, level2, level2_item, rejected = _names_and_categories(reading, header, block, known, seen)
     rejected += reading.fragments
     if level1 is not None:
         if level1 != block.level1:
@@ -564,6 +567,10 @@ def _interpret(
         # apart from its block (e.g. '个人基本信息' under its rows), not an item.
         detail = f"label {items[0]} of a merged cell, printed apart from the item on line {block.last_item_line}"
         return [], LedgerEntry(row.file, row.line, LedgerStatus.MERGED, detail)
+    if level2_item:
+        # A level-2 item (no level-3 under it) ends the level-2 heading above: it and
+        # the rows after it belong to the level-1 category only, not to that heading.
+        block.level2 = ""
     # Remember this row's field cells for the rows below (merged cells).
     sources: dict[Role, int | None] = {}
     values: dict[Role, str] = {}

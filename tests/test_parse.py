@@ -121,6 +121,23 @@ def test_text_in_a_tick_column_means_shifted_cells(lexicon):
     assert item.ticks_lost
 
 
+def test_a_level_2_item_ends_the_level_2_heading_above(lexicon):
+    # 001 lines 44-51: a heading with level-3 items, then level-2 items of their own
+    parsed = parse(lexicon, *HEADER_3_LEVELS,
+                   f"养老保险服务\t个人账户一次性待遇申领\t企业职工养老保险个人账户一次性待遇申领\t{CONTENT}\t{LAWS}\t{TIME}\t伊宁市人力资源和社会保障局\t政府门户网站\t√",
+                   "\t\t机关事业单位养老保险个人账户一次性待遇申领\t\t\t\t\t\t√",
+                   "\t企业职工一次性养老保险待遇申领\t\t\t\t\t\t\t√",
+                   "\t\t城乡居民养老保险个人账户一次性待遇申领\t\t\t\t\t\t√",
+                   "\t养老保险死亡待遇申领\t企业职工养老保险死亡待遇申领\t\t\t\t\t\t√")
+    assert [(e.name, e.categories) for e in parsed.entries] == [
+        ("企业职工养老保险个人账户一次性待遇申领", ("养老保险服务", "个人账户一次性待遇申领")),
+        ("机关事业单位养老保险个人账户一次性待遇申领", ("养老保险服务", "个人账户一次性待遇申领")),
+        ("企业职工一次性养老保险待遇申领", ("养老保险服务",)),  # a level-2 item: no heading above it
+        ("城乡居民养老保险个人账户一次性待遇申领", ("养老保险服务",)),  # the heading ended
+        ("企业职工养老保险死亡待遇申领", ("养老保险服务", "养老保险死亡待遇申领")),  # a new heading
+    ]
+
+
 def test_merged_cells_fill_the_block_and_fragments_stand_for_the_whole(lexicon):
     parsed = parse(lexicon, *HEADER_3_LEVELS,
                    f"工伤保险服务\t工伤事故备案\t\t{CONTENT}\t{LAWS}\t{TIME}\t伊宁市人力资源和社会保障局\t政府门户网站\t√\t\t√\t\t√\t√",

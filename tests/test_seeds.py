@@ -100,3 +100,18 @@ def test_altay_rows_inside_the_arxan_catalog_stay_visible(seed_build):
     bodies = {e.source_line: e.responsible_body for e in parsed.entries}
     assert bodies[9] == "阿勒泰市社会保险服务中心"
     assert bodies[23] == "阿尔山市社会保险服务中心"
+
+
+def test_a_level_2_item_of_yining_ends_the_level_2_heading_above_it(seed_build):
+    """伊宁市's three-level table prints level-2 items (no level-3 under them) after a
+    level-2 heading with level-3 items: that heading ends there, so the items after it
+    sit under their level-1 category only (lines 27-29 after 23, 47 after 44-46, 55-62
+    after 54)."""
+    parsed = next(c for c in seed_build.catalogs if c.source.place_code == "654002")
+    categories = {e.source_line: e.categories for e in parsed.entries}
+    assert categories[23] == ("社会保险缴费申报与变更", "社会保险费断缴补缴申报")
+    assert categories[27] == categories[29] == ("社会保险缴费申报与变更",)
+    assert categories[46] == ("养老保险服务", "个人账户一次性待遇申领")
+    assert categories[47] == categories[51] == ("养老保险服务",)
+    assert categories[54] == ("养老保险服务", "养老保险死亡待遇申领")
+    assert categories[55] == categories[56] == categories[62] == ("养老保险服务",)
