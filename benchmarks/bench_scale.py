@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import hashlib
 import importlib.util
 import json
@@ -243,29 +244,35 @@ def measure_builds(
 
 # ---------------------------------------------------------------- the baseline
 
-STAGES = ("parse", "load", "validate", "queries")
+STAGES = ("parse", "load", "validate", "dataset", "queries")
 
 
 def stage_cap(stage: str, cap_s: float) -> float:
     """The time limit of a baseline stage: parsing and loading get twice the cap."""
-    return 2 * cap_s if stage in ("parse", "load") else cap_s
+    return 2 * cap_s if stage in ("parse", "load", "dataset") else cap_s
 
 
 def emit(event: dict[str, Any]) -> None:
     print(EVENT + json.dumps(event, ensure_ascii=False), flush=True)
 
 
-def baseline_child(manifest: Path, stage_cap_s: float, repeat: int, address_cap_bytes: int) -> int:
+def baseline_child(
+    manifest: Path, stage_cap_s: float, repeat: int, address_cap_bytes: int, store: Path | None = None
+) -> int:
     """The plain approach, run by --baseline-child in a process of its own.
 
     Stages: parse (gongkai's reader, parser, reconciler and mapper: build_graphs) and
     load (one rdflib Graph with the vocabulary), each under twice ``stage_cap_s``: they
     are the same parser as ours and nothing else can run without them; validate (one
-    pySHACL call) and queries (every saved query with rdflib, compare-* first as they
-    carry a bar, each query an equal share of the time left), each under ``stage_cap_s``.
+    pySHACL call) under ``stage_cap_s``; dataset (``store``'s quads, read into an rdflib
+    Dataset whose default graph is the union, under twice the cap): the saved queries
+    read named graphs (GRAPH ?catalog), which one Graph does not have, so rdflib answers
+    them over the very quads our engine answers them over; queries (every saved query
+    with rdflib, compare-* first as they carry a bar, each query an equal share of the
+    time left) under ``stage_cap_s``. Without ``store`` the queries run on the Graph.
     Progress goes to stdout as JSON lines for the parent, which samples the memory.
     """
-    from bench_queries import bound_queries, rdflib_count, sample_runs
+    from bench_queries import bound_queries, rdflib_count, rdflib_dataset, sample_runs
 
     from gongkai.manifest import load_manifest
     from gongkai.pipeline import build_graphs
@@ -306,9 +313,17 @@ def baseline_child(manifest: Path, stage_cap_s: float, repeat: int, address_cap_
 
         return {"conforms": bool(conforms), "results": len(set(report.objects(None, SH.result)))}
 
+    def dataset() -> dict[str, Any]:
+        box.pop("graph", None)  # the union Graph goes first: the Dataset holds every quad
+        gc.collect()
+        box["graph"] = rdflib_dataset(store)
+        return {"quads": len(box["graph"])}
+
     if not (stage("parse", parse) and stage("load", load)):
         return 0
     stage("validate", validate)
+    if store is not None and not stage("dataset", dataset):
+        return 0
 
     emit({"event": "start", "stage": "queries"})
     start = time.perf_counter()
@@ -333,9 +348,10 @@ def baseline_child(manifest: Path, stage_cap_s: float, repeat: int, address_cap_
 
 
 def measure_baseline(
-    manifest: Path, *, stage_cap_s: float, repeat: int, mem_cap_bytes: int
+    manifest: Path, *, stage_cap_s: float, repeat: int, mem_cap_bytes: int, store: Path | None = None
 ) -> dict[str, Any]:
-    """Run :func:`baseline_child` measured; its stages, query runs and memory.
+    """Run :func:`baseline_child` measured (its queries over ``store``'s quads); its
+    stages, query runs and memory.
 
     The child stops its own stages (SIGALRM); the parent kills it when a stage runs
     STAGE_GRACE_S past its limit anyway (work that signals cannot interrupt), or when the
@@ -374,10 +390,12 @@ def measure_baseline(
                 return f"stage {current['stage']} ran past its limit of {limit:g} s (killed)"
         return None
 
-    progress(f"baseline: one rdflib Graph, one pySHACL call, rdflib SPARQL (cap {stage_cap_s:g} s a stage) ...")
+    progress(f"baseline: one rdflib Graph, one pySHACL call, rdflib SPARQL on a Dataset (cap {stage_cap_s:g} s a stage) ...")
     args = [sys.executable, str(Path(__file__).resolve()), "--baseline-child", str(manifest),
             "--stage-cap", str(stage_cap_s), "--repeat", str(repeat),
             "--address-cap", str(mem_cap_bytes + 2 * GIB)]
+    if store is not None:
+        args += ["--store", str(store)]
     run = run_measured(args, mem_cap_bytes=mem_cap_bytes, on_line=on_line, watchdog=watchdog)
     ended = time.perf_counter()
     with lock:
@@ -755,9 +773,9 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
             f"(fewer when a query's {doc['settings']['query_budget_s']:g} s budget ran out). ms, median / p95. "
             f"engine = a QueryService worker on the embedded store, http = GET /queries/<name> on the web "
             f"app, both stopping a query after {doc['settings']['query_timeout_s']:g} s (their query workers "
-            f"{doc['webapp_store_in_memory']}); rdflib = the baseline's graph, in its own process (> t: its first run did not finish "
-            "within t ms). ≠: row counts differ (the baseline's one Graph has no named graphs, no dataset "
-            "description and no validation report).",
+            f"{doc['webapp_store_in_memory']}); rdflib = rdflib's SPARQL over an rdflib Dataset of the store's "
+            "quads (default graph: the union), in the baseline's process (> t: its first run did not finish "
+            "within t ms). ≠: rdflib's row count differs from ours.",
             "",
             *table(["query", "rows", "engine", "http", "rdflib", "rdflib/engine", "p95 < 1 s"], "lrrrrrc", qrows),
         ]
@@ -814,7 +832,8 @@ def measure_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"gongkai-scale-{size}-", dir=args.tmp) as tmp:
         builds = measure_builds(corpus, Path(tmp), cap_s=args.build_cap * 60, mem_cap_bytes=mem_cap)
         baseline = measure_baseline(manifest, stage_cap_s=args.baseline_cap * 60, repeat=args.repeat,
-                                    mem_cap_bytes=mem_cap)
+                                    mem_cap_bytes=mem_cap,
+                                    store=Path(builds["store"]) if builds["full"]["ok"] else None)
         queries: dict[str, Any] = {}
         throughput = None
         if builds["full"]["ok"]:
@@ -875,9 +894,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--stage-cap", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--address-cap", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baseline_child:
-        return baseline_child(args.baseline_child, args.stage_cap, args.repeat, args.address_cap)
+        return baseline_child(args.baseline_child, args.stage_cap, args.repeat, args.address_cap, args.store)
     if args.repeat < 1 or args.clients < 1 or not 0 < args.seconds <= 60 or min(args.sizes) < 1:
         parser.error("--repeat, --clients and sizes must be at least 1, --seconds in (0, 60]")
     if args.seed is None:

@@ -106,6 +106,9 @@ def test_the_baseline_ran_in_its_own_capped_process(doc):
     if stages["validate"]["status"] == "unfinished":
         assert stages["validate"]["limit_s"] == pytest.approx(6.0)
         assert doc["figures"]["validate_s"]["baseline_lower_bound"] is True
+    # the queries run on a Dataset of the store's very quads: named graphs and all
+    assert stages["dataset"]["status"] == "done"
+    assert stages["dataset"]["quads"] == doc["builds"]["full"]["store"]["quads"]
     assert stages["queries"]["status"] == "done"
     assert positive(doc["baseline"]["process"]["memory"]["peak_rss_bytes"])
 
@@ -128,6 +131,7 @@ def test_every_saved_query_is_measured_on_our_store_beside_rdflib(bench_scale, d
             assert positive(found["median"]) and positive(found["p95"]) and found["samples"], name
         # rdflib: a time, or why there is none (its error, or the limit it ran past)
         assert "baseline_ms" in record["figures"] or record["baseline_error"], name
+        assert "requiring a dataset" not in (record["baseline_error"] or ""), name
         if record["baseline_unfinished_s"] is not None:
             assert record["ratios_are_lower_bounds"] and "baseline/engine" in record["ratios"]
     throughput = doc["throughput"]
