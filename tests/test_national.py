@@ -90,7 +90,7 @@ def test_the_keyed_queries_are_the_ones_ordered_by_place_first_or_declaring_thei
         "anomalies-per-place", "catalogs", "channels-per-place", "compare-anomalies", "compare-channel-types",
         "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type",
         "items-citing-law", "items-per-place", "law-citation-network", "legal-bases-per-place",
-        "other-place-mentions", "search-items", "standard-category-matrix", "tick-distribution",
+        "search-items", "standard-category-matrix", "tick-distribution",
         "ticks-lost-items", "time-limits-per-place", "unlisted-legal-bases",
     ]
     assert QUERIES["compare-anomalies"].window == Window("place", "place_code", PLACE_KEYS_QUERY)
@@ -104,8 +104,9 @@ def test_the_keyed_queries_are_the_ones_ordered_by_place_first_or_declaring_thei
     assert unlisted.keys.endswith("ORDER BY ?law_title ?__law\n")
     # ordered by something else first (a ranking): no windows
     assert QUERIES["compare-coverage"].window is None
-    # ordered by place, but sparse: its national view is one query (national: one-query)
+    # ordered by place, but sparse: their national view is one query (national: one-query)
     assert QUERIES["on-request-only-items"].window is None
+    assert QUERIES["other-place-mentions"].window is None
 
 
 @pytest.mark.parametrize("name", KEYED)
