@@ -8,6 +8,7 @@ row caps force the path where a window's result is cut and the next window resum
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph
@@ -170,19 +171,23 @@ def test_the_first_window_is_small_and_a_page_of_the_seeds_takes_two_queries(see
 
 def test_windows_of_laws_follow_the_title_order(corpus_store):
     """unlisted-legal-bases sorts laws by title, which is not the order of their IRIs:
-    its windows bind the laws in that order, and page 2 starts inside the second window."""
+    its windows bind the laws in that order, and page 2 starts inside the second window.
+    (The corpus may cite an unlisted law of its own beside the eleven added here.)"""
     store = with_unlisted_laws(corpus_store)
     query = QUERIES["unlisted-legal-bases"]
     everything = bind(query, {"page_size": "1000"})
     whole = execute(store, everything.text, substitutions=everything.substitutions).bindings
-    titles = [row["law_title"]["value"] for row in whole]
-    assert len(whole) == 36 and titles == sorted(titles) and titles[0] == "未列明文件00"
+    added = [row for row in whole if row["__law"]["value"].startswith(BASE + "law/x-test")]
+    assert len(added) == 36 and len(whole) < 60
+    assert [row["law_title"]["value"] for row in added][:4] == ["未列明文件00", "未列明文件01", "未列明文件01",
+                                                                  "未列明文件01"]
     calls: list[str] = []
     bound = bind(query, {"page": "2", "page_size": "20"}, extra_row=True)
-    assert run_saved(runner(store, calls=calls), bound).bindings == whole[20:36]
-    assert len(calls) == 3  # the laws, then a window of 8 laws, then the other 3
-    assert calls[1].count("<https://w3id.org/gongkai/law/x-test") == calls[1].count("VALUES ?__law") * 8
-    assert "<https://w3id.org/gongkai/law/x-test08>" in calls[1]  # 未列明文件01: the second law by title
+    assert run_saved(runner(store, calls=calls), bound).bindings == whole[20:41]
+    assert len(calls) == 3  # the laws, then a window of 8 laws, then the others
+    first_window = set(re.findall(r"<(https://w3id.org/gongkai/law/x-[^>]+)>", calls[1]))
+    assert len(first_window) == 8
+    assert BASE + "law/x-test08" in first_window  # 未列明文件01: x-test00's successor by title
 
 
 def test_the_timeout_covers_every_window(corpus_store):
