@@ -1004,8 +1004,9 @@ PLACE_KEYS = ("__place", "place_code")
 
 
 def _order_conditions(code: list[_Token], form_token: _Token) -> list[str]:
-    """The outermost ORDER BY's conditions as token texts (ASC dropped, variables without
-    '?' or '$' told apart), up to LIMIT, OFFSET or the end; [] without an ORDER BY."""
+    """The outermost ORDER BY's conditions as token texts, so that two ORDER BYs can be
+    compared: ASC dropped (the default), keywords upper-cased, ``$x`` written ``?x``;
+    up to LIMIT, OFFSET or the end. [] without an ORDER BY."""
     top = [t for t in code if t.depth == 0 and t.start > form_token.start]
     for i, token in enumerate(top[:-2]):
         if token.kind == WORD and token.text.upper() == "ORDER" and top[i + 1].text.upper() == "BY":

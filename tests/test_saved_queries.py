@@ -255,11 +255,7 @@ def test_a_query_may_declare_windows_of_another_key(tmp_path):
     ],
 )
 def test_declared_windows_are_checked(tmp_path, edit, line, message):
-    path = write_query(tmp_path, "bad", edit(KEYED.format(name="bad")))
-    with pytest.raises(GongkaiError) as caught:
-        load_query(path)
-    assert caught.value.line == line, str(caught.value)
-    assert message in str(caught.value)
+    assert_refused(write_query(tmp_path, "bad", edit(KEYED.format(name="bad"))), line, message)
 
 
 def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
@@ -305,7 +301,11 @@ def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
     ],
 )
 def test_header_and_query_errors_name_file_and_line(tmp_path, edit, line, message):
-    path = write_query(tmp_path, "bad", edit(GOOD.format(name="bad")))
+    assert_refused(write_query(tmp_path, "bad", edit(GOOD.format(name="bad"))), line, message)
+
+
+def assert_refused(path: Path, line: int, message: str) -> None:
+    """Loading ``path`` fails with ``message``, naming the file and the line."""
     with pytest.raises(GongkaiError) as caught:
         load_query(path)
     assert caught.value.file == str(path)
