@@ -58,6 +58,39 @@ def test_anomalies_name_the_altay_rows(client):
     assert "病残津贴申领" in twice
 
 
+def standard_items_of(store_path, code: str) -> dict[str, set[str]]:
+    """standard item -> local item IRIs of the place's catalog, read without the saved query."""
+    from gongkai.namespaces import sparql_prefixes
+    from gongkai.query_service import execute
+    from gongkai.store import OxigraphStore
+
+    sparql = sparql_prefixes() + f"""SELECT ?standard ?item WHERE {{
+      ?place gk:divisionCode "{code}" . ?catalog a gk:Catalog ; dct:spatial ?place .
+      ?item gk:inCatalog ?catalog ; gk:standardItem ?standard }}"""
+    found: dict[str, set[str]] = {}
+    with OxigraphStore.open(store_path, read_only=True) as store:
+        for row in execute(store, sparql).bindings:
+            found.setdefault(row["standard"]["value"], set()).add(row["item"]["value"])
+    return found
+
+
+@pytest.mark.parametrize(("a", "b"), [("654002", "152202"), ("152202", "654002")])
+def test_difference_lists_the_items_of_standards_only_a_discloses(client, seed_store, a, b):
+    rows = json.loads(client.get(f"/queries/compare-difference?a={a}&b={b}&format=json").data)["results"]["bindings"]
+    of_a, of_b = standard_items_of(seed_store, a), standard_items_of(seed_store, b)
+    expected = {(standard, item) for standard, items in of_a.items() if standard not in of_b for item in items}
+    assert expected  # the seeds differ both ways
+    assert {(r["standard"]["value"], r["item"]["value"]) for r in rows} == expected
+    assert all(r["source_line"]["value"].isdigit() for r in rows)
+
+
+def test_difference_with_a_place_without_catalog_is_empty(client):
+    # "missing from a place we know nothing about" would list every item: no rows instead
+    for args in ("a=654002&b=999999", "a=999999&b=654002"):
+        body = json.loads(client.get(f"/queries/compare-difference?{args}&format=json").data)
+        assert body["results"]["bindings"] == []
+
+
 def test_coverage_csv_download(client):
     response = client.get("/queries/compare-coverage?place=152202&place=654002&format=csv")
     assert response.data.startswith(b"\xef\xbb\xbf")
