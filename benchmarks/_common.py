@@ -379,8 +379,9 @@ def run_measured(
     """Run ``args`` (a fresh process in its own session) and measure it.
 
     Returns the wall time, the exit code, stdout, the tail of stderr, the process
-    tree's memory (:class:`TreeSampler`) and ``ru_maxrss`` from ``wait4`` (the largest
-    single process among the root and the children it waited for, in KiB). The whole
+    tree's memory (:class:`TreeSampler`), and from ``wait4`` ``ru_maxrss`` (the largest
+    single process among the root and the children it waited for, in KiB) and the CPU
+    time (user, system) of them all. The whole
     tree is killed when it runs past ``cap_s`` seconds, over ``mem_cap_bytes`` of summed
     RSS, or when ``watchdog()`` returns a reason; ``killed`` then says why. ``on_line``
     sees every stdout line as it comes (stdout is kept whole: the commands measured
@@ -443,6 +444,10 @@ def run_measured(
         "stderr_tail": "".join(stderr)[-20000:],
         "memory": sampler.result(),
         "ru_maxrss_bytes": usage.ru_maxrss * 1024,  # Linux reports KiB
+        # CPU of the process and of the children it waited for (a pool's workers): over
+        # the wall time, how many cores the run kept busy on average
+        "cpu_user_s": usage.ru_utime,
+        "cpu_sys_s": usage.ru_stime,
     }
 
 

@@ -728,6 +728,11 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
         "",
         *table(["figure", "ours", "baseline: plain approach", "ratio"], "lrrr", rows),
     ]
+    if full.get("cpu_user_s") is not None and full["wall_s"]:
+        cpu = full["cpu_user_s"] + full["cpu_sys_s"]
+        lines += ["", f"Our full build's CPU time, its workers included: {cpu:.1f} s ({full['cpu_user_s']:.1f} user, "
+                      f"{full['cpu_sys_s']:.1f} system) over {full['wall_s']:.1f} s of wall time: "
+                      f"{cpu / full['wall_s']:.2f} of {doc['machine'].get('cpus_usable') or '?'} cores busy on average."]
     for key in ("build_timings", "store_timings"):
         if f.get(key):
             stages_text = ", ".join(f"{k} {v:.1f}" if isinstance(v, int | float) else f"{k} {v}"

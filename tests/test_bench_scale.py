@@ -76,6 +76,9 @@ def test_the_build_figures_are_measured(doc):
     assert figures["triples_per_s"]["ours_triples"] == full["store"]["quads"] > 0
     memory = full["memory"]
     assert memory["samples"] >= 1 and positive(memory["peak_rss_bytes"])
+    # the CPU of the build and of its workers, which wait4 reports once they are reaped
+    assert positive(full["cpu_user_s"]) and full["cpu_sys_s"] >= 0
+    assert full["cpu_user_s"] + full["cpu_sys_s"] < full["wall_s"] * doc["machine"]["cpus_usable"] * 1.05
     assert figures["peak_rss_gib"]["ours"] == memory["peak_rss_gib"]
     assert positive(figures["peak_rss_gib"]["ours_largest_process"])
     # validation and load times come from the build's own record, or are not given
@@ -145,6 +148,9 @@ def test_every_bar_is_judged_and_reported(bench_scale, run, doc):
         assert found["applies"] == (bench_scale.BARS[key]["at"] is None), key
     text = (run / "results" / "scale.md").read_text(encoding="utf-8")
     assert "## 2 catalogs" in text and "| bar (issue “Scale”) |" in text
+    full = doc["builds"]["full"]
+    busy = (full["cpu_user_s"] + full["cpu_sys_s"]) / full["wall_s"]
+    assert f"{busy:.2f} of {doc['machine']['cpus_usable']} cores busy on average" in text
     readme = (run / "README.md").read_text(encoding="utf-8")
     assert "old" not in readme and readme.count(bench_scale.README_BEGIN) == 1
     assert readme.endswith("\n\n## Next\n") and "2 catalogs" in readme
