@@ -132,3 +132,39 @@ def test_escapes_in_names_and_iris_and_unterminated_long_strings():
     # query is not valid SPARQL, which the server, not prebind, reports
     broken = "SELECT ?x WHERE { ?x ?p '''x'\n?x ?p ?o }"
     assert "VALUES ?x" in prebind(broken, {"x": NamedNode("http://e/s")})
+
+
+def test_a_value_only_filtered_in_a_nested_group_is_written_into_the_filter():
+    sparql = ("SELECT ?t ?x WHERE { ?x ?p ?o { { ?x ?q ?label FILTER (CONTAINS(?label, ?t)) } ?x ?r ?s } "
+              "OPTIONAL { ?x ?q ?v BIND (?t AS ?copy) FILTER regex(?v, ?t) } }")
+    text = prebind(sparql, {"t": Literal("a")})
+    # the outermost pattern still binds it (the projection shows it); no nested group does
+    assert text.count('VALUES ?t { "a" }') == 1 and text.startswith('SELECT ?t ?x WHERE { VALUES ?t { "a" }')
+    assert 'FILTER (CONTAINS(?label, "a"))' in text
+    assert 'BIND ("a" AS ?copy) FILTER regex(?v, "a")' in text
+    assert len(list(Store().query(text))) == 0  # valid SPARQL
+
+
+def test_a_value_a_nested_pattern_uses_is_bound_there_by_values():
+    both = prebind("SELECT ?t WHERE { ?s ?p ?o { ?s ?q ?t FILTER (?t != ?o) } }", {"t": Literal("a")})
+    assert both.count('VALUES ?t { "a" }') == 2 and "FILTER (?t != ?o)" in both
+    exists = prebind("SELECT ?t WHERE { ?s ?p ?o FILTER NOT EXISTS { ?s ?q ?t } }", {"t": Literal("a")})
+    assert exists.count('VALUES ?t { "a" }') == 2  # EXISTS { ... } is a pattern
+    inside = prebind("SELECT ?t WHERE { ?s ?p ?o FILTER (EXISTS { ?s ?q ?t }) }", {"t": Literal("a")})
+    assert inside.count('VALUES ?t { "a" }') == 2
+    # a window of keys is never written into an expression (it stands for several values)
+    window = prebind("SELECT ?k WHERE { ?s ?p ?o { ?s ?q ?v FILTER (?v = ?k) } }", {"k": [Literal("a"), Literal("b")]})
+    assert window.count('VALUES ?k { "a" "b" }') == 2 and "FILTER (?v = ?k)" in window
+    # a sub-SELECT that does not project it has a variable of its own by that name
+    hidden = prebind("SELECT ?t WHERE { ?s ?p ?o { { SELECT ?s WHERE { ?s ?q ?t FILTER (?t > 1) } } } "
+                     "{ ?s ?r ?v FILTER (?v = ?t) } }", {"t": Literal("a")})
+    assert "FILTER (?t > 1)" in hidden and 'FILTER (?v = "a")' in hidden
+
+
+def test_written_into_the_filter_it_finds_what_substitution_finds(store):
+    sparql = sparql_prefixes() + """SELECT ?text ?item ?label WHERE {
+      ?catalog a gk:Catalog .
+      { { GRAPH ?catalog { ?item skos:prefLabel ?label } FILTER (CONTAINS(STR(?label), ?text)) } }
+    } ORDER BY ?item"""
+    assert 'CONTAINS(STR(?label), "养老")' in prebind(sparql, {"text": Literal("养老")})
+    assert same_both_ways(store, sparql, {"text": {"type": "literal", "value": "养老"}}) > 5
