@@ -102,7 +102,9 @@ def machine(libraries: Iterable[str] = ("rdflib", "pyshacl", "pyoxigraph")) -> d
         "cpu_model": cpu,
         "memory_gib": memory,
         "git_commit": commit or None,
-        "git_dirty": bool(git("status", "--porcelain")) if commit else None,
+        # the benchmarks' own results do not count: a run that measures several sizes
+        # has written the first size's files when it describes the machine again
+        "git_dirty": bool(git("status", "--porcelain", "--", ".", ":(exclude)benchmarks/results")) if commit else None,
     }
     for name in libraries:
         facts[name] = metadata.version(name)

@@ -154,3 +154,26 @@ def test_every_bar_is_judged_and_reported(bench_scale, run, doc):
     readme = (run / "README.md").read_text(encoding="utf-8")
     assert "old" not in readme and readme.count(bench_scale.README_BEGIN) == 1
     assert readme.endswith("\n\n## Next\n") and "2 catalogs" in readme
+
+
+def test_the_benchmarks_own_results_do_not_make_the_tree_dirty(bench_scale, tmp_path, monkeypatch):
+    import subprocess
+
+    import _common
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "results" / "scale.md").write_text("old\n")
+    (tmp_path / "README.md").write_text("old\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "x")
+    monkeypatch.setattr(_common, "ROOT", tmp_path)
+    assert _common.machine([])["git_dirty"] is False
+    (tmp_path / "benchmarks" / "results" / "scale.md").write_text("new\n")  # the first size's results
+    assert _common.machine([])["git_dirty"] is False
+    (tmp_path / "README.md").write_text("new\n")
+    assert _common.machine([])["git_dirty"] is True
