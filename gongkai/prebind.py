@@ -65,11 +65,11 @@ class _Group:
     open: int  # token index of "{"
     close: int  # token index of the matching "}"
     variables: set[str] = field(default_factory=set)  # mentioned at this level
+    patterned: set[str] = field(default_factory=set)  # ... outside FILTER and BIND expressions
     # token indexes of the variables used at this level in FILTER or BIND expressions
     in_expressions: dict[str, list[int]] = field(default_factory=dict)
     children: list[_Group] = field(default_factory=list)
     select: _Select | None = None  # the group's body is a sub-SELECT
-    uses: dict[str, int] = field(default_factory=dict)  # occurrences at this level
 
     def mentions(self) -> set[str]:
         """Variables this group exposes to the pattern around it."""
@@ -86,14 +86,10 @@ class _Group:
         (a sub-SELECT counts whole: its VALUES go in its own WHERE)."""
         if self.select is not None:
             return self.mentions()
-        found = {name for name in self.variables
-                 if len(self.in_expressions.get(name, ())) < self._uses(name)}
+        found = set(self.patterned)
         for child in self.children:
             found |= child.in_patterns()
         return found
-
-    def _uses(self, name: str) -> int:
-        return self.uses.get(name, 0)
 
 
 class _Scanner:
@@ -180,9 +176,10 @@ class _Scanner:
             if token.kind == VAR:
                 name = token.text[1:]
                 group.variables.add(name)
-                group.uses[name] = group.uses.get(name, 0) + 1
                 if j < expression:
                     group.in_expressions.setdefault(name, []).append(j)
+                else:
+                    group.patterned.add(name)
             elif token.is_word("VALUES"):
                 values = True
             elif token.is_word("FILTER", "BIND") and j > expression:
