@@ -94,7 +94,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     counts = built.validation
     print(f"validation: {counts.get('Violation', 0)} violations, {counts.get('Warning', 0)} warnings, {counts.get('Info', 0)} info")
+    _warn_repeated(built.repeated_triples)
     return 0
+
+
+def _warn_repeated(repeated: int) -> None:
+    """Each triple should be stated by one named graph: a server whose union default graph
+    is a multiset would count a repeated one once per graph (docs/remote-servers.md)."""
+    if repeated:
+        print(f"warning: {repeated} statement(s) repeat a triple another named graph states; the embedded "
+              "store counts each once, a server with a multiset union default graph (oxigraph serve "
+              "--union-default-graph) once per graph", file=sys.stderr)
 
 
 def _build_remote(args: argparse.Namespace, sources: list[CatalogSource], remote, progress) -> int:
@@ -112,6 +122,7 @@ def _build_remote(args: argparse.Namespace, sources: list[CatalogSource], remote
             write_ledger(args.ledger, built.parsed)
         push_store(staging, remote, progress)
     _check_union(remote)
+    _warn_repeated(built.repeated_triples)
     counts = built.validation
     print(
         f"built {remote.location}: {built.catalogs} catalogs, {built.items} items, "
@@ -532,13 +543,14 @@ def _check_union(remote) -> None:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from gongkai.pipeline import push_store
+    from gongkai.pipeline import push_store, read_previous_metadata, repeated_triples
 
     remote = _remote(args, write=True)
     if remote is None:
         raise GongkaiError("push needs --store-endpoint URL or --update-endpoint URL")
     record = push_store(args.store, remote, _progress(args))
     _check_union(remote)
+    _warn_repeated(repeated_triples(read_previous_metadata(Path(args.store))))
     print(f"pushed {args.store} to {remote.location}: {len(record['graphs'])} graphs, "
           f"{record.get('quads', 0)} triples (data version {str(record.get('data_version', ''))[:16]})")
     return 0

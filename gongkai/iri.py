@@ -2,6 +2,13 @@
 
 Keys are short hashes of the normalised text they stand for, so an item keeps its IRI
 when rows move inside a catalog, and two catalogs that name the same law share it.
+
+What a catalog says about a node only it mints is stated in its own named graph, so the
+node's IRI carries the catalog's place (and domain): organisations, channels,
+categories, and the laws and content elements a catalog names that the vocabulary does
+not list ("unlisted"). A shared IRI for those would put the same triple in many named
+graphs, and a server whose union default graph is a multiset (``oxigraph serve
+--union-default-graph``) would then count it once per catalog.
 """
 
 from __future__ import annotations
@@ -54,8 +61,13 @@ class IriMinter:
     def law(self, key: str) -> URIRef:
         return self._iri(f"law/{key}")
 
-    def unlisted_law(self, title: str) -> URIRef:
-        return self._iri(f"law/x-{text_key(title)}")
+    def unlisted_law(self, place_code: str, domain: str, title: str) -> URIRef:
+        """A title no entry of the reference list matches, as one catalog cites it."""
+        return self._iri(f"law/{place_code}/{domain}/x-{text_key(title)}")
+
+    def unlisted_content_element(self, place_code: str, domain: str, label: str) -> URIRef:
+        """A content element the vocabulary does not list, as one catalog names it."""
+        return self._iri(f"vocab/content-element/{place_code}/{domain}/x-{text_key(label)}")
 
     def match(self, subject: URIRef, what: str) -> URIRef:
         """The reconciliation record of ``subject``: ``<item>/match/standard``,

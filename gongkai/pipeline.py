@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from rdflib import Dataset, Graph, URIRef
@@ -446,6 +447,16 @@ class StoreBuild:
     up_to_date: bool = False  # nothing to do: the store was left as it was
     timings: dict[str, float] = field(default_factory=dict)
     parsed: list[ParsedCatalog] = field(default_factory=list)  # only with keep_catalogs
+    # statements a second named graph repeats (quads minus the union's triples): 0 keeps
+    # a multiset union default graph (``oxigraph serve --union-default-graph``) exact
+    repeated_triples: int = 0
+
+
+def repeated_triples(metadata: Mapping[str, Any]) -> int:
+    """How many quads of a store repeat a triple another named graph already states."""
+    if metadata.get("default_graph") != "union":
+        return 0
+    return max(int(metadata.get("quads", 0)) - int(metadata.get("default_graph_triples", 0)), 0)
 
 
 def build_store(
@@ -475,7 +486,8 @@ def build_store(
         records = previous.get("catalog_graphs", {})
         return StoreBuild(plan, len(records), int(previous.get("items", 0)), int(previous.get("quads", 0)),
                           _sources_digest(hashes, base), dict(previous.get("validation", {})), up_to_date=True,
-                          timings={"total_s": round(time.perf_counter() - started, 3)})
+                          timings={"total_s": round(time.perf_counter() - started, 3)},
+                          repeated_triples=repeated_triples(previous))
 
     vocabulary = load_vocabulary(base)
     minter = IriMinter(base)
@@ -586,9 +598,11 @@ def build_store(
             report.discard()
             report.path.with_name(report.path.name + ".sorted").unlink(missing_ok=True)
     timings["total_s"] = round(time.perf_counter() - started, 3)
+    metadata = read_previous_metadata(store_dir)
     return StoreBuild(plan, len(records), sum(int(r["items"]) for r in records.values()),
-                      int(read_previous_metadata(store_dir).get("quads", 0)), _sources_digest(hashes, base),
-                      _sum_counts(r["validation"] for r in records.values()), timings=timings, parsed=parsed)
+                      int(metadata.get("quads", 0)), _sources_digest(hashes, base),
+                      _sum_counts(r["validation"] for r in records.values()), timings=timings, parsed=parsed,
+                      repeated_triples=repeated_triples(metadata))
 
 
 def store_build(build: Build, store_dir: Path, progress: Progress = quiet) -> None:

@@ -154,8 +154,9 @@ class _CatalogMapper:
             self.add(match, SKOS.note, Literal(record.note))
 
     def unlisted_law(self, title: str, document_number: str | None) -> URIRef:
-        """A legal resource that matches no entry of the reference list, kept and flagged."""
-        law = self.mint.unlisted_law(title)
+        """A legal resource that matches no entry of the reference list, kept and flagged
+        (scoped to this catalog: see gongkai.iri)."""
+        law = self.mint.unlisted_law(self.code, self.domain, title)
         self.add(law, RDF.type, ELI.LegalResource)
         self.add(law, DCTERMS.title, zh(title))
         self.add(law, GK.unlisted, Literal(True))
@@ -167,7 +168,7 @@ class _CatalogMapper:
         known = self.vocabulary.content_element(label)
         if known is not None:
             return known
-        concept = self.mint.concept("content-element", f"x-{text_key(label)}")
+        concept = self.mint.unlisted_content_element(self.code, self.domain, label)
         self.add(concept, RDF.type, SKOS.Concept)
         self.add(concept, RDF.type, GK.ContentElement)
         self.add(concept, SKOS.inScheme, self.mint.scheme("content-element"))

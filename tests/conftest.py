@@ -43,6 +43,24 @@ def corpus_generator():
     return module
 
 
+def seeds_naming_what_no_list_has(folder: Path) -> Path:
+    """A copy of the seeds (returns its manifest), each with one row citing a law of no
+    reference list and naming a content element the vocabulary lacks -- the same title
+    and label in both catalogs."""
+    import shutil
+
+    shutil.copytree(REPO / "data/sources", folder / "sources")
+    shutil.copy(REPO / "data/sources.toml", folder / "sources.toml")
+    for name, line in (("000_c073cd0789e26141.txt", 15), ("001_cd5a28862c838c28.txt", 8)):
+        path = folder / "sources" / name
+        lines = path.read_text(encoding="utf-8").split("\n")
+        assert "《社会保险费征缴暂行条例》" in lines[line - 1] and "监督投诉渠道" in lines[line - 1]
+        lines[line - 1] = (lines[line - 1].replace("《社会保险费征缴暂行条例》", "《某某地方社保暂行规定》")
+                           .replace("监督投诉渠道", "监督投诉渠道、某某特有要素"))
+        path.write_text("\n".join(lines), encoding="utf-8")
+    return folder / "sources.toml"
+
+
 def shared_path(relative: str) -> Path:
     """A file of ../shared/vendor; skipped where absent, except in CI where it must be there."""
     path = SHARED / relative

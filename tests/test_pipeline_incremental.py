@@ -248,3 +248,12 @@ def test_plan_summary_wording():
     plan = BuildPlan(False, "", {"001_x.txt": "changed"}, {"g": None}, (), ("h",))  # type: ignore[dict-item]
     assert plan.summary() == "rebuilt 1 catalog (001_x.txt: changed), reused 1 unchanged"
     assert BuildPlan(True, "--full").summary() == "full build (--full)"
+
+
+def test_repeated_triples_read_from_the_store_metadata(full_store):
+    from gongkai.pipeline import repeated_triples
+
+    assert repeated_triples(read_previous_metadata(full_store)) == 0  # the seeds' graphs are disjoint
+    assert repeated_triples({"default_graph": "union", "quads": 120, "default_graph_triples": 112}) == 8
+    # a store whose default graph is its own (not the union) repeats nothing into it
+    assert repeated_triples({"default_graph": "own", "quads": 120, "default_graph_triples": 0}) == 0

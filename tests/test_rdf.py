@@ -6,11 +6,11 @@ from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
-from gongkai.iri import IriMinter
+from gongkai.iri import IriMinter, text_key
 from gongkai.manifest import load_manifest
 from gongkai.namespaces import CV, ELI, GK
 from gongkai.pipeline import build_graphs
-from tests.conftest import REPO
+from tests.conftest import REPO, seeds_naming_what_no_list_has
 
 B = "https://w3id.org/gongkai/"
 YINING = URIRef(B + "catalog/654002/social-insurance")
@@ -129,3 +129,27 @@ def test_void_description_counts_the_catalogs(seed_build):
     assert set(description.objects(dataset, VOID.subset)) == {ARXAN, YINING}
     assert int(description.value(YINING, VOID.entities)) == 79
     assert int(description.value(dataset, VOID.triples)) == sum(len(g) for g in seed_build.graphs.values()) + len(seed_build.vocabulary.graph)
+
+
+def test_what_no_list_has_is_stated_by_its_own_catalog_only(tmp_path):
+    # an unlisted law or content element belongs to the catalog naming it (like its
+    # organisations): two catalogs printing the same title get a node each, so no triple
+    # is stated in two named graphs (a multiset union default graph stays exact)
+    build = build_graphs(load_manifest(seeds_naming_what_no_list_has(tmp_path)))
+    laws, elements = {}, {}
+    for name, graph in build.graphs.items():
+        for node in graph.subjects(GK.unlisted, Literal(True)):
+            label = graph.value(node, DCTERMS.title) or graph.value(node, SKOS.prefLabel)
+            kind = laws if (node, RDF.type, ELI.LegalResource) in graph else elements
+            kind.setdefault(str(label), {})[name] = node
+    code = {YINING: "654002", ARXAN: "152202"}
+    assert laws == {"某某地方社保暂行规定": {
+        g: URIRef(f"{B}law/{code[g]}/social-insurance/x-{text_key('某某地方社保暂行规定')}") for g in code}}
+    assert elements == {"某某特有要素": {
+        g: URIRef(f"{B}vocab/content-element/{code[g]}/social-insurance/x-{text_key('某某特有要素')}") for g in code}}
+    graphs = [*build.graphs.values(), build.vocabulary.graph]
+    seen: set = set()
+    for graph in graphs:
+        triples = set(graph)
+        assert not triples & seen, sorted(triples & seen)[:3]
+        seen |= triples

@@ -27,13 +27,14 @@ from pathlib import Path
 import pytest
 
 from gongkai.errors import GongkaiError
+from gongkai.manifest import load_manifest
 from gongkai.namespaces import sparql_prefixes
-from gongkai.pipeline import push_store
+from gongkai.pipeline import build_store, push_store
 from gongkai.query_service import QueryFailed, QueryRefused, QuerySyntaxError, QueryTimeout, execute
 from gongkai.remote import RemoteError, RemoteQueryService, RemoteStore, store_graph_sources
 from gongkai.saved_queries import bind, load_queries
 from gongkai.store import OxigraphStore
-from tests.conftest import REPO
+from tests.conftest import REPO, seeds_naming_what_no_list_has
 from tests.outcomes import canonical, order_keys
 from webapp import create_app
 
@@ -185,6 +186,28 @@ def test_saved_query_gives_the_same_results_on_the_server(name, embedded, server
         assert not local.truncated and not there.truncated
         assert canonical(there) == canonical(local), (name, arguments)
         assert order_keys(bound.text, there) == order_keys(bound.text, local), (name, arguments)
+
+
+def test_a_title_two_catalogs_print_counts_once_in_the_servers_union(tmp_path):
+    """Oxigraph's union default graph is a multiset: a triple stated in two named graphs
+    comes back twice. Two catalogs citing the same unlisted law (and naming the same
+    unlisted content element) must still give the embedded store's rows."""
+    store = tmp_path / "store"
+    built = build_store(load_manifest(seeds_naming_what_no_list_has(tmp_path / "data")), store, full=True,
+                        workers=1)
+    assert built.repeated_triples == 0
+    with OxigraphStore.open(store) as local_store, oxigraph(tmp_path / "oxigraph") as running:
+        push_store(store, running.remote())
+        remote = RemoteStore(running.query)
+        for name in ("unlisted-legal-bases", "legal-bases-per-place", "law-citation-network",
+                     "content-element-coverage", "anomalies-per-place"):
+            bound = bind(SAVED[name], {})
+            local = execute(local_store, bound.text, substitutions=bound.substitutions, max_rows=100_000)
+            there = remote.query(bound.text, substitutions=bound.substitutions, max_rows=100_000)
+            assert canonical(there) == canonical(local), name
+        unlisted = execute(local_store, bind(SAVED["unlisted-legal-bases"], {}).text).bindings
+        assert {row["law_title"]["value"] for row in unlisted} == {"某某地方社保暂行规定"}
+        assert len({row["__law"]["value"] for row in unlisted}) == 2  # one law node per citing catalog
 
 
 def test_the_saved_queries_find_something(embedded, server):
