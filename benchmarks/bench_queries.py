@@ -132,29 +132,17 @@ def rdflib_term(term: Mapping[str, Any]) -> Identifier:
 def served(store: Path, timeout_s: float | None = None) -> Iterator[int]:
     """The web app under waitress on 127.0.0.1 (a free port, yielded), as `gongkai serve`,
     with its default query timeout or ``timeout_s``."""
-    import waitress.server
-    from waitress import wasyncore
-
     from webapp import create_app
+    from webapp.serve import serving_in_thread
 
     config: dict[str, Any] = {"GONGKAI_STORE": str(store)}
     if timeout_s is not None:
         config["GONGKAI_QUERY_TIMEOUT"] = timeout_s
     app = create_app(config)
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, name="bench-waitress", daemon=True)
-    thread.start()
     try:
-        yield int(server.effective_port)
-    finally:  # close every socket from the server's own thread, so its loop ends cleanly
-        try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        except OSError:
-            # its trigger is closed already (seen once in CI: EBADF), so the loop cannot
-            # be woken; close the sockets from here rather than lose the measurements
-            wasyncore.close_all(server._map)
-        thread.join(10)
-        server.task_dispatcher.shutdown()
+        with serving_in_thread(app, threads=8) as port:
+            yield port
+    finally:
         app.extensions["gongkai"].close()
 
 

@@ -118,15 +118,10 @@ def seed_app(seed_store):
 @pytest.fixture(scope="session")
 def live_site(seed_store):
     """The real app under waitress on a random loopback port (for browsers and clients)."""
-    import threading
-
-    import waitress.server
-
     import webapp
+    from webapp.serve import serving_in_thread
 
     application = webapp.create_app({"GONGKAI_STORE": str(seed_store)})
-    server = waitress.server.create_server(application, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with serving_in_thread(application, threads=4) as port:
+        yield f"http://127.0.0.1:{port}"
     application.extensions["gongkai"].close()

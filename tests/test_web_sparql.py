@@ -18,6 +18,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
 
 from webapp import create_app
+from webapp.serve import serving_in_thread
 
 ITEMS_OF_YINING = """
 PREFIX gk: <https://w3id.org/gongkai/ontology#>
@@ -32,16 +33,10 @@ FIRST_THREE = ["一次性工伤医疗补助金申请", "一次性趸缴职工养
 @pytest.fixture(scope="module")
 def live(seed_store):
     """The real app under waitress on a random loopback port."""
-    import waitress.server
-
     app = create_app({"GONGKAI_STORE": str(seed_store), "GONGKAI_QUERY_TIMEOUT": 3.0, "GONGKAI_MAX_ROWS": 500,
                       "GONGKAI_MAX_QUERY_LENGTH": 4000})
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=6)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    yield url
-    server.close()
+    with serving_in_thread(app, threads=6) as port:
+        yield f"http://127.0.0.1:{port}"
     app.extensions["gongkai"].close()
 
 
@@ -202,3 +197,22 @@ def test_browser_gets_the_editor(live):
     status, headers, body = http(f"{live}/sparql", headers={"Accept": "text/html,application/xhtml+xml"})
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert b'<textarea class="sparql" name="query"' in body
+
+
+def test_a_server_in_a_thread_stops_cleanly(seed_store, monkeypatch):
+    # the loop's sockets are closed from its own thread: no EBADF from select() in the
+    # server thread, the thread ends and the port stops answering
+    failures: list = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    before = set(threading.enumerate())
+    app = create_app({"GONGKAI_STORE": str(seed_store)})
+    try:
+        for _ in range(5):
+            with serving_in_thread(app, threads=2) as port:
+                assert http(f"http://127.0.0.1:{port}/queries")[0] == 200
+            with pytest.raises(OSError):
+                urlopen(f"http://127.0.0.1:{port}/queries", timeout=5)
+    finally:
+        app.extensions["gongkai"].close()
+    assert failures == []
+    assert not [t for t in set(threading.enumerate()) - before if t.name == "gongkai-waitress"]

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+from flask import Flask
 
 from webapp import create_app
 
@@ -29,3 +34,30 @@ def serve(store: Path, host: str = "127.0.0.1", port: int = 5000, *, query_timeo
         waitress.serve(app, host=host, port=port, threads=threads, ident="gongkai", clear_untrusted_proxy_headers=True)
     finally:
         app.extensions["gongkai"].close()
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: Flask, *, threads: int = 4) -> Iterator[int]:
+    """Serve ``app`` under waitress on a free loopback port in a background thread and
+    yield the port (tests, benchmarks); on exit stop it cleanly.
+
+    Stopping must happen in the server's own thread: closing its sockets from another
+    one while its loop waits in ``select()`` makes that call fail (EBADF). So the sockets
+    are closed by a thunk the loop runs when woken, after which the loop, left with no
+    sockets, returns.
+    """
+    import waitress.server
+    from waitress import wasyncore
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, name="gongkai-waitress", daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)
+    finally:
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:  # the loop already closed its trigger: nothing left to wake
+            wasyncore.close_all(server._map)
+        thread.join(10)
+        server.task_dispatcher.shutdown()
