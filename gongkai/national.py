@@ -40,7 +40,11 @@ __all__ = ["Run", "run_saved"]
 Run = Callable[[str, Mapping[str, Mapping[str, Any]], float | None], QueryOutcome]
 
 FIRST_WINDOW = 8  # keys in the first window, before the rows per key are known
-MAX_WINDOW = 400  # keys in one window (the VALUES clause stays a few kB)
+MAX_WINDOW = 400  # keys in one window
+# characters of one window's query: well under the services' query length limit (20,000
+# by default), whatever the keys. The keys go into every group that uses them, so a
+# window of 400 laws of a catalog's own (IRIs of some 70 characters) ran to 200 kB.
+WINDOW_TEXT_BUDGET = 16_000
 
 
 def run_saved(run: Run, bound: BoundQuery, *, timeout: float | None = None) -> QueryOutcome:
@@ -76,7 +80,12 @@ def run_saved(run: Run, bound: BoundQuery, *, timeout: float | None = None) -> Q
     at, size = 0, FIRST_WINDOW
     while at < len(keys) and len(rows) < needed:
         chunk = keys[at : at + size]
-        outcome = run(_windowed(bound, chunk), bound.substitutions, left())
+        text = _windowed(bound, chunk)
+        while len(text) > WINDOW_TEXT_BUDGET and size > 1:
+            size = max(1, size // 2)
+            chunk = keys[at : at + size]
+            text = _windowed(bound, chunk)
+        outcome = run(text, bound.substitutions, left())
         result.variables = outcome.variables
         found = outcome.bindings
         done = len(chunk)
