@@ -172,7 +172,8 @@ def build_unit(sources: Sequence[CatalogSource], context: UnitContext) -> Catalo
     clock = _StageClock()
     for source in sources:
         rows, sha256 = read_rows(source.path, source.format)
-        parsed = parse_catalog(rows, source, context.vocabulary.lexicon, sha256)
+        parsed = parse_catalog(rows, source, context.vocabulary.lexicon, sha256,
+                               context.curated.layout_of(source.file_name))
         clock.lap("parse")
         reconciliation = reconcile_catalog(parsed, context.reference, context.curated)
         triples |= catalog_triples(parsed, context.vocabulary, context.minter, reconciliation)

@@ -66,6 +66,25 @@ class CatalogEntry:
     merged_from_lines: tuple[int, ...] = ()  # rows whose merged cells filled this item
 
 
+@dataclass(frozen=True)
+class LayoutCorrection:
+    """A curated reading of one source line whose layout the parser cannot tell from
+    another (data/mappings/layout.csv): its level-2 cell is an item of its own that the
+    PDF text put beside a level-3 item, not that item's heading. The same layout is a
+    real heading elsewhere in the same file, so no parsing rule can decide it."""
+
+    file_name: str
+    line: int
+    level2_item: str  # the level-2 cell, as printed
+    note: str
+    mapping_file: str  # where the decision is written down
+    mapping_line: int
+
+    @property
+    def where(self) -> str:
+        return f"{Path(self.mapping_file).name} line {self.mapping_line}"
+
+
 class LedgerStatus(StrEnum):
     ITEM = "item"
     MERGED = "merged"  # merged into the item above

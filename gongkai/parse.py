@@ -13,7 +13,7 @@ items), merged into the item above, header, title, blank, or rejected with a rea
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -21,6 +21,7 @@ from gongkai.errors import GongkaiError
 from gongkai.model import (
     CatalogEntry,
     CatalogSource,
+    LayoutCorrection,
     LedgerEntry,
     LedgerStatus,
     ParsedCatalog,
@@ -384,9 +385,16 @@ def _piece_of_field_above(cell: str, kind: Kind, block: _Block) -> Kind:
 
 
 def parse_catalog(
-    rows: Sequence[SourceRow], source: CatalogSource, lexicon: Lexicon, sha256: str = ""
+    rows: Sequence[SourceRow], source: CatalogSource, lexicon: Lexicon, sha256: str = "",
+    layout: Mapping[int, LayoutCorrection] | None = None,
 ) -> ParsedCatalog:
-    """Rows of one catalog file -> items and a ledger entry for every row."""
+    """Rows of one catalog file -> items and a ledger entry for every row.
+
+    ``layout``: the curated layout corrections of this file by line
+    (``Curated.layout_of``); one that does not fit its line stops the parse, naming the
+    mapping's file and line.
+    """
+    layout = dict(layout or {})
     ledger: list[LedgerEntry] = []
     entries: list[CatalogEntry] = []
     header: Header | None = None
@@ -418,13 +426,17 @@ def parse_catalog(
             i += 1
             continue
         reading = _read_row(row, header, lexicon, block)
-        made, entry = _interpret(row, reading, header, block, known_categories, seen_categories, lexicon)
+        correction = layout.pop(row.line, None)
+        made, entry = _interpret(row, reading, header, block, known_categories, seen_categories, lexicon, correction)
         entries.extend(made)
         ledger.append(entry)
         for line in range(row.line + 1, (row.end_line or row.line) + 1):
             ledger.append(LedgerEntry(row.file, line, LedgerStatus.MERGED, f"inside a multi-line cell of line {row.line}"))
         i += 1
     entries = _fill_first_block_upward(entries)
+    for correction in layout.values():  # left over: its line is not an item row of the file
+        raise GongkaiError(f"layout correction for line {correction.line} of {source.file_name}: that line is "
+                           "not a row of items", file=correction.mapping_file, line=correction.mapping_line)
     if header is None:
         first = rows[0] if rows else None
         raise GongkaiError(
@@ -467,10 +479,14 @@ def _fill_first_block_upward(entries: list[CatalogEntry]) -> list[CatalogEntry]:
 
 
 def _names_and_categories(
-    reading: _Reading, header: Header, block: _Block, known: list[str], seen: list[str]
+    reading: _Reading, header: Header, block: _Block, known: list[str], seen: list[str],
+    level2_item_beside: str | None = None,
 ) -> tuple[list[str], str | None, str | None, bool, list[str]]:
     """Item names of a row, plus the level-1 / level-2 categories it sets, whether an
-    item of the row is a level-2 item (二级事项 without 三级事项), plus rejects."""
+    item of the row is a level-2 item (二级事项 without 三级事项), plus rejects.
+
+    ``level2_item_beside``: the level-2 name a layout correction says is an item of its
+    own, not the heading of the level-3 item beside it."""
     three_levels = Role.LEVEL3 in header.name_roles
     level1: str | None = None
     level2: str | None = None
@@ -492,6 +508,9 @@ def _names_and_categories(
                 level1 = name
                 continue
             if three_levels and role == Role.LEVEL2 and any(r == Role.LEVEL3 for r, _ in reading.names):
+                if name == level2_item_beside:
+                    items.append(name)  # an item of its own: the heading above stays
+                    continue
                 level2 = name
                 continue
             level2_item = level2_item or (three_levels and role == Role.LEVEL2)
@@ -549,8 +568,18 @@ def _interpret(
     known: list[str],
     seen: list[str],
     lexicon: Lexicon,
+    correction: LayoutCorrection | None = None,
 ) -> tuple[list[CatalogEntry], LedgerEntry]:
-    items, level1, level2, level2_item, rejected = _names_and_categories(reading, header, block, known, seen)
+    beside = None
+    if correction is not None:
+        beside = "".join(split_item_names(correction.level2_item))
+    items, level1, level2, level2_item, rejected = _names_and_categories(reading, header, block, known, seen, beside)
+    if correction is not None and not (
+            beside in items and any(r == Role.LEVEL3 for r, _ in reading.names)
+            and any(r == Role.LEVEL2 and beside in split_item_names(raw) for r, raw in reading.names)):
+        raise GongkaiError(f"layout correction for line {row.line} of {row.file}: the line has no level-2 cell "
+                           f"{correction.level2_item} beside a level-3 item", file=correction.mapping_file,
+                           line=correction.mapping_line)
     rejected += reading.fragments
     if level1 is not None:
         if level1 != block.level1:
@@ -611,7 +640,7 @@ def _interpret(
     entries = [
         CatalogEntry(
             name=name,
-            categories=categories,
+            categories=tuple(c for c in (block.level1,) if c) if name == beside else categories,
             source_file=row.file,
             source_line=row.line,
             raw_text=row.raw,
@@ -636,6 +665,9 @@ def _interpret(
         notes.append("merged cells from line " + ", ".join(str(n) for n in merged_lines))
     if reading.truncated:
         notes.append("incomplete: the row stops before its tick columns")
+    if correction is not None:
+        notes.append(f"its level-2 cell {beside} is an item of its own, not the heading of the level-3 item "
+                     f"beside it (layout correction, {correction.where}); both take the row's cells")
     detail = _join(how + (f"; split into {len(items)} items" if len(items) > 1 else ""), notes)
     return entries, LedgerEntry(row.file, row.line, LedgerStatus.ITEM, detail, tuple(items))
 

@@ -123,7 +123,7 @@ class Build:
 
 def parse_source(source: CatalogSource, vocabulary: Vocabulary) -> ParsedCatalog:
     rows, sha256 = read_rows(source.path, source.format)
-    return parse_catalog(rows, source, vocabulary.lexicon, sha256)
+    return parse_catalog(rows, source, vocabulary.lexicon, sha256, curated_mappings().layout_of(source.file_name))
 
 
 def build_graphs(

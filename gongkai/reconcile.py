@@ -66,7 +66,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from gongkai.errors import GongkaiError
-from gongkai.model import CatalogEntry, ParsedCatalog
+from gongkai.model import CatalogEntry, LayoutCorrection, ParsedCatalog
 from gongkai.namespaces import ELI, GK
 from gongkai.normalize import clean, law_match_key, strip_numbering
 from gongkai.resources import resource_dir
@@ -330,12 +330,18 @@ class Curated:
     items: dict[tuple[str, str], CuratedRow] = field(default_factory=dict)  # (place, name key)
     laws: dict[str, CuratedRow] = field(default_factory=dict)  # law key of the cited title
     entities: dict[tuple[str, str, str], CuratedRow] = field(default_factory=dict)  # (place, kind, key)
+    layout: dict[str, dict[int, LayoutCorrection]] = field(default_factory=dict)  # file name -> line ->
+
+    def layout_of(self, file_name: str) -> dict[int, LayoutCorrection]:
+        """The layout corrections of one source file, by line (read by the parser)."""
+        return self.layout.get(file_name, {})
 
 
 CURATED_FILES = {
     "standard-items.csv": ("place_code", "item_name", "standard_notation", "note"),
     "legal-resources.csv": ("cited_title", "law_key", "note"),
     "entities.csv": ("place_code", "kind", "name", "canonical_name", "note"),
+    "layout.csv": ("file", "line", "level2_item", "note"),
 }
 
 
@@ -356,11 +362,12 @@ def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
 
 
 def load_curated(directory: Path | None = None) -> Curated:
-    """Read data/mappings/{standard-items,legal-resources,entities}.csv (the I/O edge)."""
+    """Read data/mappings/{standard-items,legal-resources,entities,layout}.csv (the I/O edge)."""
     directory = resource_dir("mappings") if directory is None else directory
     items: dict[tuple[str, str], CuratedRow] = {}
     laws: dict[str, CuratedRow] = {}
     entities: dict[tuple[str, str, str], CuratedRow] = {}
+    layout: dict[str, dict[int, LayoutCorrection]] = {}
     for file_name, columns in CURATED_FILES.items():
         path = directory / file_name
         for line, row in _read_rows(path, columns):
@@ -376,6 +383,11 @@ def load_curated(directory: Path | None = None) -> Curated:
                 if not (row["cited_title"] and row["law_key"]):
                     raise GongkaiError("cited_title and law_key are required", *where)
                 laws[law_key(row["cited_title"])] = CuratedRow(row["law_key"], row["note"], *where)
+            elif file_name == "layout.csv":
+                if not (row["file"] and row["line"].isdigit() and int(row["line"]) > 0 and row["level2_item"]):
+                    raise GongkaiError("file, line (a line number) and level2_item are required", *where)
+                layout.setdefault(row["file"], {})[int(row["line"])] = LayoutCorrection(
+                    row["file"], int(row["line"]), row["level2_item"], row["note"], *where)
             else:
                 if row["kind"] not in (ORGANISATION, CHANNEL):
                     raise GongkaiError(f"kind must be {ORGANISATION} or {CHANNEL}", *where)
@@ -383,7 +395,7 @@ def load_curated(directory: Path | None = None) -> Curated:
                     raise GongkaiError("place_code, name and canonical_name are required", *where)
                 entities[(row["place_code"], row["kind"], name_key(row["name"]))] = CuratedRow(
                     clean(row["canonical_name"]), row["note"], *where)
-    return Curated(items, laws, entities)
+    return Curated(items, laws, entities, layout)
 
 
 @cache

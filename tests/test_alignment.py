@@ -5,7 +5,9 @@ pair of items (one of 阿尔山市 000, one of 伊宁市 001) that a careful rea
 the same standard item of the national guideline (two pairs were added on a second
 reading, for evidence beyond the names: 城镇居民 is the pre-2014 name of 城乡居民
 pensions, and 000 line 55 cites the pension-transfer notice that 001 line 68 cites for
-多重养老保险关系个人账户退费). Bars from the issue: >= 90% of
+多重养老保险关系个人账户退费; three on a third, once 伊宁市 lines 18-19 were read as the
+items 养老保险待遇发放账户维护申请 and 工伤保险待遇发放账户维护申请 that 阿尔山市 prints on
+lines 17, 18 and 21: data/mappings/layout.csv). Bars from the issue: >= 90% of
 these pairs aligned (both items reconciled to the same standard item) and >= 90% of
 the cross-catalog alignments the graph makes are such pairs.
 """

@@ -59,7 +59,7 @@ def shot(page, name: str) -> None:
 def test_overview_saved_query_editor_and_item_page(site, page):
     # 1. the overview
     page.goto(site + "/")
-    assert page.locator("#stat-items").inner_text() == "146"
+    assert page.locator("#stat-items").inner_text() == "148"
     assert page.locator("#catalogs tbody tr").count() == 2
     assert "伊宁市" in page.locator("#catalogs").inner_text()
     shot(page, "01-overview")

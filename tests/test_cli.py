@@ -31,7 +31,7 @@ def built(tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("cli") / "store"
     result = gongkai("build", "--store", str(store), "--ledger", str(store.parent / "ledger.csv"))
     assert result.returncode == 0, result.stderr
-    assert "built" in result.stdout and "2 catalogs, 146 items" in result.stdout
+    assert "built" in result.stdout and "2 catalogs, 148 items" in result.stdout
     assert "validation: 0 violations" in result.stdout
     assert "parsed 000_c073cd0789e26141.txt: 67 items" in result.stderr  # progress
     return store
@@ -54,7 +54,7 @@ def test_ledger_csv_covers_every_line(built):
 def test_stats(built):
     result = gongkai("stats", "--store", str(built), "--format", "json")
     stats = json.loads(result.stdout)
-    assert (stats["catalogs"], stats["places"], stats["items"], stats["violations"]) == (2, 2, 146, 0)
+    assert (stats["catalogs"], stats["places"], stats["items"], stats["violations"]) == (2, 2, 148, 0)
     assert stats["warnings"] > 0 and stats["triples"] > 6000
 
 
@@ -74,7 +74,7 @@ def test_query_formats(built):
 def test_query_from_file_and_bad_syntax(built, tmp_path):
     rq = tmp_path / "count.rq"
     rq.write_text("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a gk:DisclosureItem }", encoding="utf-8")
-    assert "146" in gongkai("query", "--store", str(built), str(rq)).stdout
+    assert "148" in gongkai("query", "--store", str(built), str(rq)).stdout
     bad = gongkai("query", "--store", str(built), "SELECT WHERE {")
     assert bad.returncode == 2 and "SPARQL syntax error" in bad.stderr
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gongkai.errors import GongkaiError
-from gongkai.model import CatalogSource, LedgerStatus, SourceRow
+from gongkai.model import CatalogSource, LayoutCorrection, LedgerStatus, SourceRow
 from gongkai.parse import (
     Kind,
     Role,
@@ -136,6 +136,54 @@ def test_a_level_2_item_ends_the_level_2_heading_above(lexicon):
         ("城乡居民养老保险个人账户一次性待遇申领", ("养老保险服务",)),  # the heading ended
         ("企业职工养老保险死亡待遇申领", ("养老保险服务", "养老保险死亡待遇申领")),  # a new heading
     ]
+
+
+# 001 lines 17-19 and 23: a level-2 cell beside a level-3 item is its heading (line 23) or
+# an item of its own that the PDF text put there (lines 18-19): only a curated layout
+# correction tells them apart
+BESIDE = [
+    f"社会保险参保信息维护\t个人基本信息变更\t城乡居民养老保险个人信息变更\t{CONTENT}\t{LAWS}\t{TIME}\t伊宁市人力资源和社会保障局\t政府门户网站\t√",
+    f"\t养老保险待遇发放账户维护申请\t机关事业单位参保人员信息变更\t\t{LAWS}\t\t\t\t√",
+]
+
+
+def correction(line: int, level2_item: str) -> LayoutCorrection:
+    return LayoutCorrection("t.txt", line, level2_item, "why", "/data/mappings/layout.csv", 7)
+
+
+def test_a_level_2_cell_beside_a_level_3_item_is_its_heading(lexicon):
+    parsed = parse(lexicon, *HEADER_3_LEVELS, *BESIDE)
+    assert [(e.name, e.categories) for e in parsed.entries] == [
+        ("城乡居民养老保险个人信息变更", ("社会保险参保信息维护", "个人基本信息变更")),
+        ("机关事业单位参保人员信息变更", ("社会保险参保信息维护", "养老保险待遇发放账户维护申请")),
+    ]
+
+
+def test_a_layout_correction_makes_the_level_2_cell_an_item_of_its_own(lexicon):
+    parsed = parse_catalog(rows(*HEADER_3_LEVELS, *BESIDE), SOURCE, lexicon,
+                           layout={4: correction(4, "养老保险待遇发放账户维护申请")})
+    assert [(e.name, e.categories, e.source_line) for e in parsed.entries] == [
+        ("城乡居民养老保险个人信息变更", ("社会保险参保信息维护", "个人基本信息变更"), 3),
+        ("养老保险待遇发放账户维护申请", ("社会保险参保信息维护",), 4),  # a level-2 item
+        ("机关事业单位参保人员信息变更", ("社会保险参保信息维护", "个人基本信息变更"), 4),  # the heading above stays
+    ]
+    both = parsed.entries[1:]
+    assert all(e.legal_basis_text == LAWS and e.responsible_body == "伊宁市人力资源和社会保障局" for e in both)
+    entry = next(e for e in parsed.ledger if e.line == 4)
+    assert entry.status == LedgerStatus.ITEM and entry.items == ("养老保险待遇发放账户维护申请", "机关事业单位参保人员信息变更")
+    assert "layout correction, layout.csv line 7" in entry.detail
+
+
+@pytest.mark.parametrize(("line", "text", "message"), [
+    (4, "工伤保险待遇发放账户维护申请", "the line has no level-2 cell 工伤保险待遇发放账户维护申请 beside a level-3 item"),
+    (3, "城乡居民养老保险个人信息变更", "the line has no level-2 cell 城乡居民养老保险个人信息变更"),  # its level-3
+    (1, "公开事项", "line 1 of t.txt: that line is not a row of items"),
+    (9, "养老保险待遇发放账户维护申请", "line 9 of t.txt: that line is not a row of items"),
+])
+def test_a_correction_that_does_not_fit_its_line_stops_the_parse(lexicon, line, text, message):
+    with pytest.raises(GongkaiError, match=message) as caught:
+        parse_catalog(rows(*HEADER_3_LEVELS, *BESIDE), SOURCE, lexicon, layout={line: correction(line, text)})
+    assert caught.value.file == "/data/mappings/layout.csv" and caught.value.line == 7
 
 
 def test_merged_cells_fill_the_block_and_fragments_stand_for_the_whole(lexicon):

@@ -78,7 +78,7 @@ def test_unchanged_rebuild_reuses_everything_and_matches_a_full_build(full_store
     assert not result.plan.full
     assert result.plan.rebuild == {} and sorted(result.plan.reuse) == [GRAPH_000, GRAPH_001]
     assert result.plan.summary() == "rebuilt 0 catalogs, reused 2 unchanged"
-    assert result.up_to_date and result.catalogs == 2 and result.items == 146
+    assert result.up_to_date and result.catalogs == 2 and result.items == 148
     assert nquads(store) == nquads(full_store)
     before, after = read_previous_metadata(full_store), read_previous_metadata(store)
     for key in ("validation", "sources", "sources_digest", "catalogs", "items", "quads", "data_version",
@@ -163,7 +163,7 @@ def test_full_flag_forces_a_full_build(full_store, tmp_path):
     shutil.copytree(full_store, store)
     result = build(manifest, store, full=True)
     assert result.plan.full and result.plan.reason == "--full" and result.catalogs == 2
-    assert not result.up_to_date and result.items == 146
+    assert not result.up_to_date and result.items == 148
     assert nquads(store) == nquads(full_store)
 
 

@@ -60,7 +60,7 @@ def test_select(service: QueryService) -> None:
     outcome = service.run(COUNT_ITEMS)
     assert outcome.form == "SELECT"
     assert outcome.variables == ["n"]
-    assert outcome.bindings == [{"n": {"type": "literal", "value": "146", "datatype": XSD_INTEGER}}]
+    assert outcome.bindings == [{"n": {"type": "literal", "value": "148", "datatype": XSD_INTEGER}}]
     assert outcome.boolean is None and outcome.ntriples is None
     assert outcome.truncated is False
     assert outcome.elapsed > 0
@@ -78,7 +78,7 @@ def test_select_items_per_city(service: QueryService) -> None:
     rows = [(r["code"]["value"], r["name"], count_of(r)) for r in outcome.bindings]
     assert rows == [
         ("152202", {"type": "literal", "value": "阿尔山市", "xml:lang": "zh"}, 67),
-        ("654002", {"type": "literal", "value": "伊宁市", "xml:lang": "zh"}, 79),
+        ("654002", {"type": "literal", "value": "伊宁市", "xml:lang": "zh"}, 81),
     ]
 
 
@@ -107,8 +107,8 @@ def test_construct(service: QueryService) -> None:
     assert outcome.form == "CONSTRUCT"
     assert outcome.boolean is None and outcome.bindings == [] and not outcome.truncated
     triples = list(pyoxigraph.parse(outcome.ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES))
-    assert len(triples) == 146
-    assert sum(1 for t in triples if t.object.value == YINING) == 79
+    assert len(triples) == 148
+    assert sum(1 for t in triples if t.object.value == YINING) == 81
 
 
 def test_describe(service: QueryService) -> None:
@@ -129,8 +129,8 @@ def test_row_cap_truncates_a_select(service: QueryService) -> None:
     items = P + "SELECT ?i WHERE { ?i a gk:DisclosureItem }"
     capped = service.run(items, max_rows=10)
     assert len(capped.bindings) == 10 and capped.truncated is True
-    exact = service.run(items, max_rows=146)
-    assert len(exact.bindings) == 146 and exact.truncated is False
+    exact = service.run(items, max_rows=148)
+    assert len(exact.bindings) == 148 and exact.truncated is False
     one_short = service.run(items, max_rows=145)
     assert len(one_short.bindings) == 145 and one_short.truncated is True
 
@@ -139,8 +139,8 @@ def test_row_cap_truncates_a_construct(service: QueryService) -> None:
     query = P + "CONSTRUCT { ?i a gk:DisclosureItem } WHERE { ?i a gk:DisclosureItem }"
     capped = service.run(query, max_rows=10)
     assert len(capped.ntriples.splitlines()) == 10 and capped.truncated is True
-    whole = service.run(query, max_rows=146)
-    assert len(whole.ntriples.splitlines()) == 146 and whole.truncated is False
+    whole = service.run(query, max_rows=148)
+    assert len(whole.ntriples.splitlines()) == 148 and whole.truncated is False
 
 
 def test_service_default_row_cap(seed_store: Path) -> None:
@@ -170,7 +170,7 @@ def test_substitution_is_never_spliced_into_the_text(service: QueryService) -> N
     for value in ['" } ; DROP ALL #', '"@zh } } UNION { ?i ?p ?o } #', "x' } #"]:
         hostile = {"type": "literal", "value": value, "xml:lang": "zh"}
         assert service.run(query, substitutions={"?title": hostile}).bindings == []
-    assert count(service.run(COUNT_ITEMS)) == 146
+    assert count(service.run(COUNT_ITEMS)) == 148
     assert len(per_graph(service.run(ITEMS_PER_GRAPH))) == 2
 
 
@@ -183,7 +183,7 @@ def test_substitution_binds_an_iri_and_a_typed_literal(service: QueryService) ->
     assert outcome.bindings == [
         {
             "catalog": {"type": "uri", "value": YINING},
-            "n": {"type": "literal", "value": "79", "datatype": XSD_INTEGER},
+            "n": {"type": "literal", "value": "81", "datatype": XSD_INTEGER},
         }
     ]
     days = {"type": "literal", "value": "20", "datatype": XSD_INTEGER}
@@ -197,7 +197,7 @@ def test_substituted_variable_must_be_projected(service: QueryService) -> None:
     query = P + "SELECT (COUNT(?i) AS ?n) WHERE { ?i gk:inCatalog ?catalog }"
     with pytest.raises(ValueError, match="projection"):
         service.run(query, substitutions={"catalog": {"type": "uri", "value": YINING}})
-    assert count(service.run(COUNT_ITEMS)) == 146
+    assert count(service.run(COUNT_ITEMS)) == 148
 
 
 def test_substitution_in_ask_and_construct(service: QueryService) -> None:
@@ -207,7 +207,7 @@ def test_substitution_in_ask_and_construct(service: QueryService) -> None:
         P + "CONSTRUCT { ?i gk:inCatalog ?catalog } WHERE { ?i gk:inCatalog ?catalog }",
         substitutions=catalog,
     )
-    assert len(outcome.ntriples.splitlines()) == 79
+    assert len(outcome.ntriples.splitlines()) == 81
 
 
 def test_bad_substitution_is_a_value_error(service: QueryService) -> None:
@@ -233,13 +233,13 @@ def test_terms_round_trip() -> None:
 
 
 def test_default_dataset_is_the_union(service: QueryService) -> None:
-    assert count(service.run(COUNT_ITEMS)) == 146
-    assert per_graph(service.run(ITEMS_PER_GRAPH)) == {ARXAN: 67, YINING: 79}
+    assert count(service.run(COUNT_ITEMS)) == 148
+    assert per_graph(service.run(ITEMS_PER_GRAPH)) == {ARXAN: 67, YINING: 81}
 
 
 def test_protocol_default_graphs(service: QueryService) -> None:
-    assert count(service.run(COUNT_ITEMS, default_graphs=[YINING])) == 79
-    assert count(service.run(COUNT_ITEMS, default_graphs=[ARXAN, YINING])) == 146
+    assert count(service.run(COUNT_ITEMS, default_graphs=[YINING])) == 81
+    assert count(service.run(COUNT_ITEMS, default_graphs=[ARXAN, YINING])) == 148
     # the protocol's dataset is exactly what it names: no named graphs here
     assert service.run(ITEMS_PER_GRAPH, default_graphs=[YINING]).bindings == []
 
@@ -252,7 +252,7 @@ def test_protocol_named_graphs(service: QueryService) -> None:
 
 def test_from_and_from_named_in_the_query(service: QueryService) -> None:
     from_yining = COUNT_ITEMS.replace("WHERE", f"FROM <{YINING}> WHERE")
-    assert count(service.run(from_yining)) == 79
+    assert count(service.run(from_yining)) == 81
     prefixed = (
         P
         + "PREFIX cat: <"
@@ -265,7 +265,7 @@ def test_from_and_from_named_in_the_query(service: QueryService) -> None:
     )
     assert count(service.run(prefixed)) == 67
     named = ITEMS_PER_GRAPH.replace("WHERE", f"FROM NAMED <{YINING}> WHERE")
-    assert per_graph(service.run(named)) == {YINING: 79}
+    assert per_graph(service.run(named)) == {YINING: 81}
     # the protocol's parameters override the query's FROM
     assert count(service.run(from_yining, default_graphs=[ARXAN])) == 67
 
@@ -302,7 +302,7 @@ def test_guard_runs_first(service: QueryService) -> None:
     with pytest.raises(QueryRefused) as caught:
         service.run("SELECT * WHERE { ?s ?p ?o } #" + "x" * 20_000)
     assert caught.value.status == 413
-    assert count(service.run(COUNT_ITEMS)) == 146
+    assert count(service.run(COUNT_ITEMS)) == 148
 
 
 def test_syntax_error_carries_the_engine_message(service: QueryService) -> None:
@@ -313,7 +313,7 @@ def test_syntax_error_carries_the_engine_message(service: QueryService) -> None:
         service.run(bad)
     assert caught.value.message == str(engine.value) == str(caught.value)
     assert "error at 1:" in caught.value.message
-    assert count(service.run(COUNT_ITEMS)) == 146
+    assert count(service.run(COUNT_ITEMS)) == 148
 
 
 def test_missing_or_empty_store_is_a_gongkai_error(tmp_path: Path) -> None:
@@ -354,7 +354,7 @@ def test_execute_in_process_matches_the_pool(service: QueryService, seed_store: 
         local = execute(store, ITEMS_PER_GRAPH)
         assert per_graph(local) == per_graph(service.run(ITEMS_PER_GRAPH))
         from_yining = COUNT_ITEMS.replace("WHERE", f"FROM <{YINING}> WHERE")
-        assert count(execute(store, from_yining)) == 79
+        assert count(execute(store, from_yining)) == 81
         capped = execute(store, P + "SELECT ?i WHERE { ?i a gk:DisclosureItem }", max_rows=3)
         assert len(capped.bindings) == 3 and capped.truncated
         with pytest.raises(QueryRefused):
@@ -397,7 +397,7 @@ def test_workers_reopen_a_rebuilt_store(tmp_path: Path) -> None:
 
 def test_timeout_kills_the_query_and_others_are_still_served(seed_store: Path) -> None:
     with QueryService(seed_store, workers=2) as pool:
-        assert count(pool.run(COUNT_ITEMS)) == 146  # workers up
+        assert count(pool.run(COUNT_ITEMS)) == 148  # workers up
         pids_before = set(pool.worker_pids())
         heavy: dict[str, object] = {}
 
@@ -419,7 +419,7 @@ def test_timeout_kills_the_query_and_others_are_still_served(seed_store: Path) -
         thread.join(30)
         assert not thread.is_alive()
 
-        assert count(simple) == 146
+        assert count(simple) == 148
         assert isinstance(heavy["error"], QueryTimeout), heavy["error"]
         assert 1.5 <= heavy["took"] <= 4.0
         assert simple_done < heavy["done"]  # answered while the heavy query still ran
@@ -442,12 +442,12 @@ def test_timeout_kills_the_query_and_others_are_still_served(seed_store: Path) -
             t.start()
         for t in threads:
             t.join(30)
-        assert results == [146] * 4
+        assert results == [148] * 4
 
 
 def test_waiting_for_a_worker_counts_toward_the_timeout(seed_store: Path) -> None:
     with QueryService(seed_store, workers=1) as single:
-        assert count(single.run(COUNT_ITEMS)) == 146
+        assert count(single.run(COUNT_ITEMS)) == 148
         thread = threading.Thread(
             target=lambda: pytest.raises(QueryTimeout, single.run, HEAVY, timeout=3)
         )
@@ -458,4 +458,4 @@ def test_waiting_for_a_worker_counts_toward_the_timeout(seed_store: Path) -> Non
             single.run(COUNT_ITEMS, timeout=0.5)
         assert time.monotonic() - start < 2.5
         thread.join(30)
-        assert count(single.run(COUNT_ITEMS)) == 146
+        assert count(single.run(COUNT_ITEMS)) == 148

@@ -127,7 +127,7 @@ def test_void_description_counts_the_catalogs(seed_build):
     description = seed_build.description
     dataset = URIRef(B + "dataset")
     assert set(description.objects(dataset, VOID.subset)) == {ARXAN, YINING}
-    assert int(description.value(YINING, VOID.entities)) == 79
+    assert int(description.value(YINING, VOID.entities)) == 81
     assert int(description.value(dataset, VOID.triples)) == sum(len(g) for g in seed_build.graphs.values()) + len(seed_build.vocabulary.graph)
 
 

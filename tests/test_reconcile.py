@@ -182,6 +182,7 @@ def test_shipped_curated_rows_apply_and_say_why(reference):
     assert code(military) == "06-16"
     assert all(row.note for row in curated.items.values())
     assert len(curated.items) == 5 and not curated.laws and not curated.entities
+    assert sorted(curated.layout_of("001_cd5a28862c838c28.txt")) == [18, 19]
 
 
 def test_curated_law_wins(reference):
@@ -197,17 +198,31 @@ def test_curated_row_naming_an_unknown_entry_names_file_and_line(reference):
     assert "99-99" in str(error.value) and "standard-items.csv" in str(error.value) and "7" in str(error.value)
 
 
-def test_load_curated_reads_the_three_files(tmp_path: Path):
+def test_load_curated_reads_the_four_files(tmp_path: Path):
     (tmp_path / "standard-items.csv").write_text(
         "\ufeffplace_code,item_name,standard_notation,note\n152202,1.工伤保险个人账户退费,06-17,why\n\n", encoding="utf-8")
     (tmp_path / "legal-resources.csv").write_text("cited_title,law_key,note\n《劳动保障条例》,labour-security-supervision-regulation,why\n",
                                                   encoding="utf-8")
     (tmp_path / "entities.csv").write_text(
         "place_code,kind,name,canonical_name,note\n654002,channel,政府网站,政府门户网站,why\n", encoding="utf-8")
+    (tmp_path / "layout.csv").write_text(
+        "file,line,level2_item,note\n001.txt,18,养老保险待遇发放账户维护申请,why\n", encoding="utf-8")
     curated = load_curated(tmp_path)
     assert curated.items[("152202", "工伤保险个人账户退费")].target == "06-17"
     assert curated.laws["劳动保障条例"].target == "labour-security-supervision-regulation"
     assert curated.entities[("654002", CHANNEL, "政府网站")].target == "政府门户网站"
+    (correction,) = curated.layout_of("001.txt").values()
+    assert (correction.line, correction.level2_item, correction.where) == (18, "养老保险待遇发放账户维护申请", "layout.csv line 2")
+    assert curated.layout_of("000.txt") == {}
+
+
+@pytest.mark.parametrize("row", ["001.txt,L18,养老保险待遇发放账户维护申请,why", "001.txt,0,养老保险待遇发放账户维护申请,why",
+                                 ",18,养老保险待遇发放账户维护申请,why", "001.txt,18,,why"])
+def test_a_layout_correction_needs_a_file_a_line_and_the_cell(tmp_path: Path, row: str):
+    (tmp_path / "layout.csv").write_text(f"file,line,level2_item,note\n{row}\n", encoding="utf-8")
+    with pytest.raises(GongkaiError, match="file, line .a line number. and level2_item are required") as error:
+        load_curated(tmp_path)
+    assert error.value.line == 2 and error.value.file.endswith("layout.csv")
 
 
 def test_curated_row_without_a_reason_is_refused(tmp_path: Path):
@@ -466,7 +481,7 @@ def test_seed_build_is_byte_identical_across_builds(seed_build):
 def test_report_counts_and_lists(seed_build):
     report = reconciliation_report(seed_build)
     counts = report.counts()
-    assert sum(counts["standard-item"].values()) == seed_build.item_count == 146
+    assert sum(counts["standard-item"].values()) == seed_build.item_count == 148
     assert counts["standard-item"][UNMATCHED] == 3 and counts["standard-item"][CURATED] == 5
     assert counts["legal-resource"][UNMATCHED] == 0 and counts["legal-resource"][GARBLED_ALIAS] == 42
     assert [r.text for r in report.unmatched()] == ["工伤康复复"] * 3

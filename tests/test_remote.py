@@ -332,7 +332,7 @@ def test_a_failed_push_leaves_the_previous_graphs(seed_store, embedded, tmp_path
         with pytest.raises(RemoteError, match="HTTP 400"):
             remote.push([*sources[:2], ("https://w3id.org/gongkai/catalog/x/y", lambda: b"not rdf")],
                         embedded.metadata())
-        assert items() == 146
+        assert items() == 148
         assert remote.metadata() == before
         assert not [g for g in remote.graphs() if "/graph/staging/" in g]
 
@@ -383,7 +383,7 @@ def test_cli_query_endpoint(embedded, server):
     assert table.returncode == 0, table.stderr
     assert re.search(r"654002/social-insurance +\d+\n", table.stdout) and "(2 rows)" in table.stdout
     stats = gongkai("stats", "--endpoint", server.query, "--format", "json")
-    assert json.loads(stats.stdout)["items"] == 146
+    assert json.loads(stats.stdout)["items"] == 148
 
 
 def test_cli_export_and_validate_read_from_the_server(embedded, server, tmp_path):
@@ -409,7 +409,7 @@ def test_cli_build_straight_into_the_server(tmp_path):
         result = gongkai("build", "--store", str(unused), "--update-endpoint", running.update,
                          "--endpoint", running.query)
         assert result.returncode == 0, result.stderr
-        assert f"built {running.query}: 2 catalogs, 146 items" in result.stdout
+        assert f"built {running.query}: 2 catalogs, 148 items" in result.stdout
         assert "swapped 5 graphs in with one SPARQL update" in result.stderr
         assert not unused.exists()
         metadata = RemoteStore(running.query).metadata()
@@ -538,11 +538,11 @@ def test_gongkai_serve_endpoint(apps, embedded, server):
         expected = local.test_client().get(
             "/sparql?format=json&query=" + urllib.parse.quote(sparql_prefixes() + ITEMS_QUERY)).get_json()
         assert served["results"]["bindings"] == expected["results"]["bindings"]
-        assert sum(int(r["items"]["value"]) for r in served["results"]["bindings"]) == 146
+        assert sum(int(r["items"]["value"]) for r in served["results"]["bindings"]) == 148
         # the overview and a saved query, over HTTP
         with urllib.request.urlopen(site + "/", timeout=30) as response:
             page = response.read().decode("utf-8")
-        assert 'id="stat-items">146<' in page and f'id="stat-triples">{embedded.metadata()["quads"]}<' in page
+        assert 'id="stat-items">148<' in page and f'id="stat-triples">{embedded.metadata()["quads"]}<' in page
         with urllib.request.urlopen(site + "/queries/items-per-place?place=654002&format=json", timeout=30) as r:
             saved = json.loads(r.read())
         expected = local.test_client().get("/queries/items-per-place?place=654002&format=json").get_json()

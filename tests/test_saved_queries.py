@@ -620,7 +620,7 @@ def test_items_per_place(queries, store):
     totals: dict[str, int] = {}
     for r in found:
         totals[r["__place"]] = totals.get(r["__place"], 0) + int(r["items"])
-    assert totals == {"654002": 79, "152202": 67}  # every item sits under one level-1 category
+    assert totals == {"654002": 81, "152202": 67}  # every item sits under one level-1 category
     assert pick(found, __place="654002", category_label="养老保险服务")[0]["items"] == "26"
     assert pick(found, __place="152202", category_label="工伤保险服务")[0]["items"] == "20"
     assert pick(found, __place="654002", category_label="职工正常退休（职）申请")[0]["items"] == "2"
@@ -639,7 +639,7 @@ def test_legal_bases_per_place(queries, store):
     assert (labour["listed"], labour["items"], labour["catalog_items"], labour["percent"]) == ("true", "18", "67",
                                                                                                "26.9")
     law = pick(found, __place="654002", law_title="中华人民共和国社会保险法")[0]
-    assert (law["listed"], law["items"], law["catalog_items"]) == ("true", "77", "79")
+    assert (law["listed"], law["items"], law["catalog_items"]) == ("true", "79", "81")
     # both cited by all 67 items once 信息公示条例 counts for 政府信息公开条例: ties ordered by title
     assert [(r["law_title"], r["items"]) for r in rows(store, queries["legal-bases-per-place"], {"place": "152202"})][:2] == [
         ("中华人民共和国政府信息公开条例", "67"), ("中华人民共和国社会保险法", "67")]
@@ -681,7 +681,7 @@ def test_channels_per_place(queries, store):
     assert (hall["channel_type_label"], hall["items"]) == ("政务服务中心（大厅）", "59")
     assert hall["channel_type"] == BASE + "vocab/channel-type/service-hall"
     assert pick(found, __place="152202", channel_label="阿勒泰市政务服务中心")[0]["items"] == "2"
-    assert pick(found, __place="654002", channel_label="新疆政务服务网伊宁市分站")[0]["items"] == "71"
+    assert pick(found, __place="654002", channel_label="新疆政务服务网伊宁市分站")[0]["items"] == "73"
     assert pick(found, __place="654002", channel_label="政府门户网站")[0]["channel_type_label"] == "政府网站"
     assert len(rows(store, queries["channels-per-place"], {"place": "654002"})) == 3
 
@@ -713,7 +713,7 @@ def test_law_citation_network(queries, store):
     assert len(found) == 24
     law = BASE + "law/social-insurance-law"
     assert [(r["__place"], r["items"], r["catalogs_citing"]) for r in pick(found, __law=law)] == [
-        ("152202", "67", "2"), ("654002", "77", "2")]
+        ("152202", "67", "2"), ("654002", "79", "2")]
     # garbled titles (劳动保障条例, 劳动保险条例) count for the law they stand for
     supervision = pick(found, law_title="劳动保障监察条例")
     assert [(r["listed"], r["__place"], r["items"], r["catalogs_citing"]) for r in supervision] == [
@@ -770,11 +770,11 @@ def test_tick_distribution(queries, store):
     assert table[("152202", "audience", "全社会")] == "4"
     assert table[("152202", "audience", "（未知）")] == "63"
     assert table[("654002", "method", "依申请")] == "1"
-    assert table[("654002", "method", "主动")] == "66"
-    assert table[("654002", "level", "乡、村级")] == "59"
+    assert table[("654002", "method", "主动")] == "68"
+    assert table[("654002", "level", "乡、村级")] == "61"
     assert table[("654002", "audience", "（未知）")] == "12"
     method = rows(store, queries["tick-distribution"], {"place": "654002", "dimension": "method"})
-    assert [(r["value_label"], r["items"]) for r in method] == [("主动", "66"), ("（未知）", "12"), ("依申请", "1")]
+    assert [(r["value_label"], r["items"]) for r in method] == [("主动", "68"), ("（未知）", "12"), ("依申请", "1")]
     with pytest.raises(ParameterError, match="dimension"):
         bind(queries["tick-distribution"], {"dimension": "colour"})
 
@@ -783,7 +783,7 @@ def test_time_limits_per_place(queries, store):
     found = rows(store, queries["time-limits-per-place"])
     assert [(r["__place"], r["items"], r["items_with_limit"], r["min_days"], r["median_days"], r["max_days"],
              r["items_without_limit"]) for r in found] == [
-        ("152202", "67", "67", "20", "20", "20", "0"), ("654002", "79", "79", "20", "20", "20", "0")]
+        ("152202", "67", "67", "20", "20", "20", "0"), ("654002", "81", "81", "20", "20", "20", "0")]
     assert float(found[0]["mean_days"]) == 20
 
 
@@ -851,7 +851,7 @@ def test_catalogs(queries, store):
         ("152202", "阿尔山市", "阿尔山市社会保险领域基层政务公开标准目录", "社会保险", "阿尔山市人民政府", SEED_000.name,
          "67", "67"),
         ("654002", "伊宁市", "伊宁市社会保险领域基层政务公开标准目录", "社会保险", "伊宁市人民政府", SEED_001.name,
-         "79", "79")]
+         "81", "81")]
     assert found[0]["sha256"] == hashlib.sha256(SEED_000.read_bytes()).hexdigest()
     assert found[1]["sha256"] == hashlib.sha256(SEED_001.read_bytes()).hexdigest()
     assert all(int(r["void_triples"]) > 1000 and r["data_version"] and r["format"] == "pdf-text" for r in found)
@@ -871,7 +871,7 @@ def test_ticks_lost_items(queries, store):
 
 def test_search_items(queries, store):
     found = rows(store, queries["search-items"])  # default text: 养老
-    assert len(found) == 47 and all("养老" in r["item_label"] for r in found)
+    assert len(found) == 48 and all("养老" in r["item_label"] for r in found)
     assert pick(found, item_label="城乡居民养老保险参保登记", __place="152202")[0]["category_label"] == "社会保险登记"
     injury = rows(store, queries["search-items"], {"text": "工伤认定", "place": "654002"})
     assert [(r["item"], r["item_label"], r["category_label"], r["source_line"]) for r in injury] == [
@@ -898,7 +898,7 @@ def test_content_element_coverage(queries, store):
     assert (name["items"], name["catalog_items"], name["percent"]) == ("66", "67", "98.5")
     complaints = pick(found, __place="152202", element_label="监督投诉渠道")[0]
     assert (complaints["items"], complaints["percent"]) == ("67", "100")
-    assert pick(found, __place="654002", element_label="办理材料")[0]["items"] == "79"
+    assert pick(found, __place="654002", element_label="办理材料")[0]["items"] == "81"
 
 
 def test_anomalies_per_place(queries, store):
@@ -906,7 +906,7 @@ def test_anomalies_per_place(queries, store):
     keys = ("__place", "items", "without_legal_basis", "citing_unlisted_law", "other_place_body_or_channel",
             "ticks_lost", "incomplete")
     assert [tuple(r[k] for k in keys) for r in found] == [
-        ("152202", "67", "0", "0", "5", "61", "0"), ("654002", "79", "0", "0", "0", "12", "0")]
+        ("152202", "67", "0", "0", "5", "61", "0"), ("654002", "81", "0", "0", "0", "12", "0")]
 
 
 def test_items_by_channel_type_with_list_parameters(queries, store):
@@ -915,10 +915,10 @@ def test_items_by_channel_type_with_list_parameters(queries, store):
     assert len(halls) == 61 and {r["place_code"] for r in halls} == {"152202"}
     assert len(pick(halls, channel_label="阿勒泰市政务服务中心")) == 2
     web = rows(store, query, {"channel_type": ["government-website"], "place": ["654002"], "page_size": "1000"})
-    assert len(web) == 74 and {r["channel_label"] for r in web} == {"政府门户网站"}
+    assert len(web) == 76 and {r["channel_label"] for r in web} == {"政府门户网站"}
     both = rows(store, query, {"channel_type": ["government-website", "service-hall"],
                                "place": ["654002", "152202"], "page_size": "1000"})
-    assert len(both) == 61 + 58 + 74
+    assert len(both) == 61 + 58 + 76
     assert rows(store, query, {"place": ["654002"]}) == []  # 伊宁市 names no service hall
     with pytest.raises(ParameterError, match="channel_type"):
         bind(query, {"channel_type": ["website"]})
@@ -928,7 +928,7 @@ def test_items_citing_law_pages(queries, store):
     query = queries["items-citing-law"]
     first = rows(store, query)
     second = rows(store, query, {"page": "2"})
-    assert (len(first), len(second)) == (100, 44)  # 67 + 77 items cite the Social Insurance Law
+    assert (len(first), len(second)) == (100, 46)  # 67 + 79 items cite the Social Insurance Law
     assert first[0]["item_label"] == "机关事业单位社会保险登记" and first[0]["source_line"] == "9"
     assert {r["_law"] for r in first + second} == {BASE + "law/social-insurance-law"}
     assert rows(store, query, {"page": "3"}) == []
@@ -956,7 +956,7 @@ def test_cli_runs_a_saved_query_with_parameters(seed_store):
                      "--format", "json")
     assert result.returncode == 0, result.stderr
     bindings = json.loads(result.stdout)["results"]["bindings"]
-    assert len(bindings) == 10 and sum(int(b["items"]["value"]) for b in bindings) == 79
+    assert len(bindings) == 10 and sum(int(b["items"]["value"]) for b in bindings) == 81
     table = gongkai("query", "--store", str(seed_store), "items-by-channel-type", "--param",
                     "channel_type=government-website", "--param", "channel_type=service-hall",
                     "--param", "place=152202", "--param", "page_size=5")
@@ -979,9 +979,9 @@ def test_cli_saved_query_errors(seed_store):
 def test_cli_still_runs_files_and_inline_sparql(seed_store, tmp_path):
     rq = tmp_path / "items-per-place.rq"  # a file, even though its stem is a saved query's name
     rq.write_text("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a gk:DisclosureItem }", encoding="utf-8")
-    assert "146" in gongkai("query", "--store", str(seed_store), str(rq)).stdout
+    assert "148" in gongkai("query", "--store", str(seed_store), str(rq)).stdout
     inline = gongkai("query", "--store", str(seed_store), "SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a gk:DisclosureItem }")
-    assert inline.returncode == 0 and "146" in inline.stdout
+    assert inline.returncode == 0 and "148" in inline.stdout
 
 
 def test_cli_lists_saved_queries(queries):

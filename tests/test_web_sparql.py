@@ -76,7 +76,7 @@ def test_rdflib_sparqlstore(live):
     rows = list(store.query(ITEMS_OF_YINING))
     assert [str(r[0]) for r in rows] == FIRST_THREE
     count = list(store.query("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i a <https://w3id.org/gongkai/ontology#DisclosureItem> }"))
-    assert int(count[0][0]) == 146
+    assert int(count[0][0]) == 148
 
 
 @pytest.mark.parametrize(("accept", "media_type"), [
@@ -89,7 +89,7 @@ def test_construct_parses_as_the_format_claimed(live, accept, media_type):
     assert status == 200 and headers["Content-Type"].split(";")[0] == media_type
     fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt", "application/rdf+xml": "xml"}[media_type]
     graph = Graph().parse(data=body.decode("utf-8"), format=fmt)
-    assert len(set(graph.subjects())) == 146
+    assert len(set(graph.subjects())) == 148
 
 
 def test_negotiation_headers(live):
