@@ -44,27 +44,31 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCT_TITLE = "http://purl.org/dc/terms/title"
 
 
-def with_unlisted_laws(path: Path) -> OxigraphStore:
-    """The store at ``path`` in memory, its items citing 11 laws of no reference list, 1
-    to 6 citations each, titled so that title order is not IRI order: the reference list
-    names every law the seeds and the small corpus cite, so unlisted-legal-bases and its
-    windows of laws (8 in the first) have rows to compare only here."""
+def with_unlisted_laws(path: Path, laws: int = 11, *, citations=lambda n: 1 + n % 6,
+                       item_at=lambda n, k: n * 13 + k * 5, iri=lambda n, graph: f"{BASE}law/x-test{n:02d}",
+                       title=lambda n: f"未列明文件{(n * 7) % 11:02d}") -> OxigraphStore:
+    """The store at ``path`` in memory, its items citing ``laws`` laws of no reference
+    list. By default 11 laws, 1 to 6 citations each, titled so that title order is not
+    IRI order: the reference list names every law the seeds and the small corpus cite,
+    so unlisted-legal-bases and its windows of laws (8 in the first) have rows to compare
+    only here. Law ``n``'s ``k``-th citation is by the ``item_at(n, k)``-th item;
+    ``iri(n, graph)`` names the law from its first citing catalog's graph."""
     memory = pyoxigraph.Store()
     with OxigraphStore.open(path, read_only=True) as store:
         memory.extend(store.quads())
     kind = pyoxigraph.NamedNode(GK + "DisclosureItem")
     items = sorted((q.subject.value, q.graph_name.value)
                    for q in memory.quads_for_pattern(None, pyoxigraph.NamedNode(RDF_TYPE), kind, None))
-    for n in range(11):
-        law = pyoxigraph.NamedNode(f"{BASE}law/x-test{n:02d}")
-        for k in range(1 + n % 6):
-            item, graph = items[(n * 13 + k * 5) % len(items)]
+    for n in range(laws):
+        law = pyoxigraph.NamedNode(iri(n, items[item_at(n, 0) % len(items)][1]))
+        for k in range(citations(n)):
+            item, graph = items[item_at(n, k) % len(items)]
             graph_node = pyoxigraph.NamedNode(graph)
             memory.add(pyoxigraph.Quad(pyoxigraph.NamedNode(item), pyoxigraph.NamedNode(GK + "legalBasis"), law,
                                        graph_node))
             memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(GK + "unlisted"), pyoxigraph.Literal(True), graph_node))
-            memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(DCT_TITLE),
-                                       pyoxigraph.Literal(f"未列明文件{(n * 7) % 11:02d}", language="zh"), graph_node))
+            memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(DCT_TITLE), pyoxigraph.Literal(title(n), language="zh"),
+                                       graph_node))
     return OxigraphStore(memory, Path(":memory:"), read_only=True)
 
 
@@ -218,22 +222,9 @@ def test_a_window_of_long_keys_stays_under_the_query_length_limit(corpus_store):
     would be a 28 kB query, over the services' 20,000-character limit (the web app
     answered 500 for the national unlisted-legal-bases at 2,850 catalogs). Windows are
     cut to a budget of characters instead, and still give the plain query's rows."""
-    memory = pyoxigraph.Store()
-    with OxigraphStore.open(corpus_store, read_only=True) as store:
-        memory.extend(store.quads())
-    kind = pyoxigraph.NamedNode(GK + "DisclosureItem")
-    items = sorted((q.subject.value, q.graph_name.value)
-                   for q in memory.quads_for_pattern(None, pyoxigraph.NamedNode(RDF_TYPE), kind, None))
-    for n in range(600):
-        item, graph = items[n % len(items)]
-        code = graph.split("/")[-2]
-        law = pyoxigraph.NamedNode(f"{BASE}law/{code}/social-insurance/x-{n:010d}-a-long-key-{n:04d}")
-        graph_node = pyoxigraph.NamedNode(graph)
-        memory.add(pyoxigraph.Quad(pyoxigraph.NamedNode(item), pyoxigraph.NamedNode(GK + "legalBasis"), law, graph_node))
-        memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(GK + "unlisted"), pyoxigraph.Literal(True), graph_node))
-        memory.add(pyoxigraph.Quad(law, pyoxigraph.NamedNode(DCT_TITLE),
-                                   pyoxigraph.Literal(f"未列明文件{n:04d}", language="zh"), graph_node))
-    store = OxigraphStore(memory, Path(":memory:"), read_only=True)
+    store = with_unlisted_laws(
+        corpus_store, 600, citations=lambda n: 1, item_at=lambda n, k: n, title=lambda n: f"未列明文件{n:04d}",
+        iri=lambda n, graph: f"{BASE}law/{graph.split('/')[-2]}/social-insurance/x-{n:010d}-a-long-key-{n:04d}")
     query = QUERIES["unlisted-legal-bases"]
     everything = bind(query, {"page_size": "1000"})
     whole = execute(store, everything.text, substitutions=everything.substitutions).bindings
