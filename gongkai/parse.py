@@ -481,18 +481,20 @@ def _fill_first_block_upward(entries: list[CatalogEntry]) -> list[CatalogEntry]:
 def _names_and_categories(
     reading: _Reading, header: Header, block: _Block, known: list[str], seen: list[str],
     level2_item_beside: str | None = None,
-) -> tuple[list[str], str | None, str | None, bool, list[str]]:
+) -> tuple[list[str], str | None, str | None, bool, list[str], bool]:
     """Item names of a row, plus the level-1 / level-2 categories it sets, whether an
     item of the row is a level-2 item (二级事项 without 三级事项), plus rejects.
 
     ``level2_item_beside``: the level-2 name a layout correction says is an item of its
-    own, not the heading of the level-3 item beside it."""
+    own, not the heading of the level-3 item beside it; the last value says whether the
+    row had it there."""
     three_levels = Role.LEVEL3 in header.name_roles
     level1: str | None = None
     level2: str | None = None
     level2_item = False
     items: list[str] = []
     rejected: list[str] = []
+    beside_found = False
     for role, raw in reading.names:
         names = split_item_names(raw)
         for name in names:
@@ -510,12 +512,13 @@ def _names_and_categories(
             if three_levels and role == Role.LEVEL2 and any(r == Role.LEVEL3 for r, _ in reading.names):
                 if name == level2_item_beside:
                     items.append(name)  # an item of its own: the heading above stays
+                    beside_found = True
                     continue
                 level2 = name
                 continue
             level2_item = level2_item or (three_levels and role == Role.LEVEL2)
             items.append(name)
-    return items, level1, level2, level2_item, rejected
+    return items, level1, level2, level2_item, rejected, beside_found
 
 
 def _is_piece(role: Role, own: str, whole: str, lexicon: Lexicon) -> bool:
@@ -573,10 +576,9 @@ def _interpret(
     beside = None
     if correction is not None:
         beside = "".join(split_item_names(correction.level2_item))
-    items, level1, level2, level2_item, rejected = _names_and_categories(reading, header, block, known, seen, beside)
-    if correction is not None and not (
-            beside in items and any(r == Role.LEVEL3 for r, _ in reading.names)
-            and any(r == Role.LEVEL2 and beside in split_item_names(raw) for r, raw in reading.names)):
+    items, level1, level2, level2_item, rejected, beside_found = _names_and_categories(
+        reading, header, block, known, seen, beside)
+    if correction is not None and not beside_found:
         raise GongkaiError(f"layout correction for line {row.line} of {row.file}: the line has no level-2 cell "
                            f"{correction.level2_item} beside a level-3 item", file=correction.mapping_file,
                            line=correction.mapping_line)
