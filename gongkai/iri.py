@@ -22,6 +22,13 @@ from rdflib import URIRef
 from gongkai.namespaces import DEFAULT_BASE
 
 
+def _minted(iri: str) -> URIRef:
+    """A URIRef without rdflib's per-character check: every part of a minted IRI is
+    safe by construction (the base, checked once by IriMinter; digits; slugs; hex keys;
+    quoted file names), and a national build mints millions of them."""
+    return str.__new__(URIRef, iri)
+
+
 def text_key(text: str, length: int = 10) -> str:
     """A stable, URL-safe key for a piece of (Chinese) text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
@@ -36,9 +43,10 @@ class IriMinter:
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
             object.__setattr__(self, "base", self.base + "/")
+        URIRef(self.base)  # rdflib's check (a warning), once for every IRI minted here
 
     def _iri(self, path: str) -> URIRef:
-        return URIRef(self.base + path)
+        return _minted(self.base + path)
 
     def catalog(self, place_code: str, domain: str) -> URIRef:
         return self._iri(f"catalog/{place_code}/{domain}")
@@ -72,20 +80,20 @@ class IriMinter:
     def match(self, subject: URIRef, what: str) -> URIRef:
         """The reconciliation record of ``subject``: ``<item>/match/standard``,
         ``<org or channel>/match/canonical``."""
-        return URIRef(f"{subject}/match/{what}")
+        return _minted(f"{subject}/match/{what}")
 
     def citation(self, item: URIRef, index: int) -> URIRef:
         """The ``index``-th (1-based) legal basis an item cites: ``<item>/citation/1``."""
-        return URIRef(f"{item}/citation/{index}")
+        return _minted(f"{item}/citation/{index}")
 
     def tally(self, catalog: URIRef, kind: str, counted: URIRef) -> URIRef:
         """A count of a catalog's items sharing one value (gongkai.statistics):
         ``<catalog>/tally/law/<key of the law's IRI>``."""
-        return URIRef(f"{catalog}/tally/{kind}/{text_key(str(counted))}")
+        return _minted(f"{catalog}/tally/{kind}/{text_key(str(counted))}")
 
     def candidate(self, match: URIRef, rank: int) -> URIRef:
         """A candidate a reconciliation record proposes: ``<match>/candidate/1``."""
-        return URIRef(f"{match}/candidate/{rank}")
+        return _minted(f"{match}/candidate/{rank}")
 
     def place(self, division_code: str) -> URIRef:
         return self._iri(f"place/{division_code}")

@@ -60,6 +60,20 @@ def zh(text: str) -> Literal:
     return Literal(text, lang="zh")
 
 
+@lru_cache(maxsize=65536, typed=True)  # typed: True and 1 are equal keys, not equal literals
+def literal(value: str | int | bool) -> Literal:
+    """A literal of a value that recurs (match methods, line numbers, ranks, file
+    names): building an rdflib Literal converts and checks it, and one object shared by
+    many triples is also found faster in the sets and caches downstream."""
+    return Literal(value)
+
+
+@lru_cache(maxsize=4096)
+def score(raw: float) -> Literal:
+    """A match score as its xsd:decimal literal (see score_literal)."""
+    return Literal(score_literal(raw))
+
+
 def item_keys(entries: tuple[CatalogEntry, ...]) -> list[str]:
     """Stable keys: a hash of the item name, numbered when a catalog repeats a name."""
     seen: Counter[str] = Counter()
@@ -147,8 +161,8 @@ class _CatalogMapper:
         self.add(node, GK.canonicalMatch, match)
         self.add(match, RDF.type, GK.Match)
         self.add(match, GK.canonical, target)
-        self.add(match, GK.matchMethod, Literal(record.method))
-        self.add(match, GK.matchScore, Literal(score_literal(record.score)))
+        self.add(match, GK.matchMethod, literal(record.method))
+        self.add(match, GK.matchScore, score(record.score))
         self.add(match, GK.matchedText, zh(record.canonical))
         if record.note:
             self.add(match, SKOS.note, Literal(record.note))
@@ -159,7 +173,7 @@ class _CatalogMapper:
         law = self.mint.unlisted_law(self.code, self.domain, title)
         self.add(law, RDF.type, ELI.LegalResource)
         self.add(law, DCTERMS.title, zh(title))
-        self.add(law, GK.unlisted, Literal(True))
+        self.add(law, GK.unlisted, literal(True))
         if document_number:
             self.add(law, GK.documentNumber, Literal(document_number))
         return law
@@ -173,7 +187,7 @@ class _CatalogMapper:
         self.add(concept, RDF.type, GK.ContentElement)
         self.add(concept, SKOS.inScheme, self.mint.scheme("content-element"))
         self.add(concept, SKOS.prefLabel, zh(label))
-        self.add(concept, GK.unlisted, Literal(True))
+        self.add(concept, GK.unlisted, literal(True))
         return concept
 
     def category(self, path: tuple[str, ...]) -> URIRef:
@@ -183,7 +197,7 @@ class _CatalogMapper:
         self.add(concept, RDF.type, GK.Category)
         self.add(concept, SKOS.prefLabel, zh(path[-1]))
         self.add(concept, SKOS.inScheme, scheme)
-        self.add(concept, GK.level, Literal(len(path)))
+        self.add(concept, GK.level, literal(len(path)))
         if len(path) > 1:
             self.add(concept, SKOS.broader, self.category(path[:-1]))
         else:
@@ -197,8 +211,8 @@ class _CatalogMapper:
         file_name = self.source.file_name
         row = self.mint.source_row(file_name, line)
         self.add(row, RDF.type, GK.SourceRow)
-        self.add(row, GK.sourceFile, Literal(file_name))
-        self.add(row, GK.sourceLine, Literal(line))
+        self.add(row, GK.sourceFile, literal(file_name))
+        self.add(row, GK.sourceLine, literal(line))
         self.add(row, DCTERMS.isPartOf, self.mint.source_file(file_name))
         if raw is not None:
             self.add(row, GK.rawText, Literal(raw))
@@ -250,8 +264,8 @@ class _CatalogMapper:
 
     def match_record(self, node: URIRef, match: Match, target: URIRef) -> None:
         """Method, score, matched text, note and (for doubtful matches) candidates."""
-        self.add(node, GK.matchMethod, Literal(match.method))
-        self.add(node, GK.matchScore, Literal(score_literal(match.score)))
+        self.add(node, GK.matchMethod, literal(match.method))
+        self.add(node, GK.matchScore, score(match.score))
         if match.method != EXACT and match.matched_text and match.matched_text != match.text:
             self.add(node, GK.matchedText, zh(match.matched_text))
         if match.note:
@@ -262,8 +276,8 @@ class _CatalogMapper:
                 self.add(node, GK.candidate, proposed)
                 self.add(proposed, RDF.type, GK.Candidate)
                 self.add(proposed, target, candidate.target)
-                self.add(proposed, GK.matchScore, Literal(score_literal(candidate.score)))
-                self.add(proposed, GK.candidateRank, Literal(rank))
+                self.add(proposed, GK.matchScore, score(candidate.score))
+                self.add(proposed, GK.candidateRank, literal(rank))
 
     def standard_item(self, item: URIRef, match: Match) -> None:
         node = self.mint.match(item, "standard")
@@ -307,7 +321,7 @@ class _CatalogMapper:
         if entry.time_limit_text:
             self.add(item, GK.timeLimitText, zh(entry.time_limit_text))
         if entry.time_limit_days is not None:
-            self.add(item, GK.timeLimitWorkingDays, Literal(entry.time_limit_days, datatype=XSD.integer))
+            self.add(item, GK.timeLimitWorkingDays, literal(entry.time_limit_days))
         if entry.responsible_body:
             self.add(item, GK.responsibleBody, self.organisation(entry.responsible_body))
         channels = set()
@@ -321,11 +335,11 @@ class _CatalogMapper:
             if concept is not None:
                 self.add(item, predicates[role], concept)
         if entry.row_number:
-            self.add(item, GK.rowNumber, Literal(entry.row_number))
+            self.add(item, GK.rowNumber, literal(entry.row_number))
         if entry.ticks_lost:
-            self.add(item, GK.ticksLost, Literal(True))
+            self.add(item, GK.ticksLost, literal(True))
         if entry.incomplete:
-            self.add(item, GK.incomplete, Literal(True))
+            self.add(item, GK.incomplete, literal(True))
         self.add(item, PROV.wasDerivedFrom, self.source_row(entry.source_line, entry.raw_text))
         for line in entry.merged_from_lines:
             self.add(item, GK.mergedCellFrom, self.source_row(line))
