@@ -107,15 +107,16 @@ def _stored_form(lexical: str, datatype: str) -> str:
 def canonical_triple_lines(triples: Iterable[Triple]) -> list[str]:
     """Sorted, duplicate-free canonical N-Triples lines (``" .\\n"``-terminated), the
     lines :func:`gongkai.store.canonical_lines` gives for the same graph in the store."""
-    term = ntriples_term
-    return sorted({f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples})
+    term, known = ntriples_term, _TERMS.get  # the cache first: a call per term costs more than the lookup
+    return sorted({f"{known(s) or term(s)} {known(p) or term(p)} {known(o) or term(o)} .\n" for s, p, o in triples})
 
 
 def nquads(lines: Sequence[str], graph: str) -> bytes:
     """The lines as N-Quads in ``graph``, followed by the same lines in the default graph
     (the materialized union that queries read)."""
-    suffix = f" <{graph}> .\n"
-    return ("".join(line[:-3] + suffix for line in lines) + "".join(lines)).encode("utf-8")
+    text = "".join(lines)
+    # " .\n" only ends lines: N-Triples escapes every line break inside a literal
+    return (text.replace(" .\n", f" <{graph}> .\n") + text).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- one catalog
