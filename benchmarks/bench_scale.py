@@ -184,7 +184,7 @@ def gongkai_build(
         meta = {}
     run["store"] = {key: meta.get(key) for key in (
         "catalogs", "items", "quads", "default_graph_triples", "named_graphs", "validation",
-        "build_plan", "build_timings", "store_timings",
+        "build_plan", "build_timings", "store_timings", "allocator",
     )}
     return run
 
@@ -549,6 +549,7 @@ def figures_of(size: int, sources: dict[str, int], builds: dict[str, Any], basel
         }
     figures["build_timings"] = timings
     figures["store_timings"] = full["store"].get("store_timings")
+    figures["allocator"] = full["store"].get("allocator")  # gongkai.allocator: what the build ran with
     return figures
 
 
@@ -732,7 +733,8 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
         cpu = full["cpu_user_s"] + full["cpu_sys_s"]
         lines += ["", f"Our full build's CPU time, its workers included: {cpu:.1f} s ({full['cpu_user_s']:.1f} user, "
                       f"{full['cpu_sys_s']:.1f} system) over {full['wall_s']:.1f} s of wall time: "
-                      f"{cpu / full['wall_s']:.2f} of {doc['machine'].get('cpus_usable') or '?'} cores busy on average."]
+                      f"{cpu / full['wall_s']:.2f} of {doc['machine'].get('cpus_usable') or '?'} cores busy on average"
+                      f"; memory allocator: {f.get('allocator') or 'not recorded'}."]
     for key in ("build_timings", "store_timings"):
         if f.get(key):
             stages_text = ", ".join(f"{k} {v:.1f}" if isinstance(v, int | float) else f"{k} {v}"

@@ -22,6 +22,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from gongkai import __version__
+from gongkai.allocator import restart_with_jemalloc
 from gongkai.errors import GongkaiError
 from gongkai.manifest import check_source_fields, load_manifest
 from gongkai.model import CatalogSource, ParsedCatalog
@@ -690,6 +691,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if argv is None and args.func is cmd_build:  # the command line, not a caller in this process
+            restart_with_jemalloc(sys.argv[1:])
         return args.func(args)
     except GongkaiError as exc:
         print(f"gongkai: error: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ from typing import Any
 import pyoxigraph
 from rdflib import Dataset, Graph, URIRef
 
+from gongkai.allocator import allocator_in_use
 from gongkai.bulk_build import (
     REPORT_LINES_FILE,
     ChunkReader,
@@ -588,9 +589,10 @@ def build_store(
                       metadata={**_metadata_record(base=base, sources=sources, hashes=hashes, records=records,
                                                    validation=totals["validation"], sources_digest=totals["version"],
                                                    plan=plan),
-                                "build_timings": timings})
+                                "build_timings": timings, "allocator": allocator})
 
-    progress(f"building {len(groups)} catalog graph(s) in {store_dir}")
+    allocator = allocator_in_use()
+    progress(f"building {len(groups)} catalog graph(s) in {store_dir} (memory allocator: {allocator})")
     try:
         atomic_build(store_dir, fill, start_from=start_from, optimize=plan.full)
     finally:

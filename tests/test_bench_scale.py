@@ -151,6 +151,9 @@ def test_every_bar_is_judged_and_reported(bench_scale, run, doc):
     full = doc["builds"]["full"]
     busy = (full["cpu_user_s"] + full["cpu_sys_s"]) / full["wall_s"]
     assert f"{busy:.2f} of {doc['machine']['cpus_usable']} cores busy on average" in text
+    # the allocator the build itself recorded (gongkai.allocator), not a guess of the bench's
+    assert doc["figures"]["allocator"] in ("jemalloc", "system")
+    assert f"memory allocator: {doc['figures']['allocator']}." in text
     readme = (run / "README.md").read_text(encoding="utf-8")
     assert "old" not in readme and readme.count(bench_scale.README_BEGIN) == 1
     assert readme.endswith("\n\n## Next\n") and "2 catalogs" in readme
