@@ -191,7 +191,20 @@ def build_header(rows: Sequence[SourceRow], lexicon: Lexicon) -> Header:
 
 
 def classify(text: str, lexicon: Lexicon) -> Kind:
-    """What a cell looks like, independent of where it stands."""
+    """What a cell looks like, independent of where it stands (remembered in the lexicon)."""
+    kinds = lexicon.cell_kinds
+    known = kinds.get(text)
+    if known is None:
+        if len(kinds) >= _CELL_KINDS_KEPT:
+            kinds.clear()
+        known = kinds[text] = _classify(text, lexicon)
+    return known  # type: ignore[return-value]
+
+
+_CELL_KINDS_KEPT = 100_000
+
+
+def _classify(text: str, lexicon: Lexicon) -> Kind:
     raw = text.strip()
     if not raw:
         return Kind.EMPTY

@@ -7,8 +7,8 @@ from them, so adding an altLabel there teaches the pipeline a new variant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
@@ -20,6 +20,7 @@ from gongkai.resources import ontology_files
 TICK_ROLES = {GK.Audience: "audience", GK.DisclosureMethod: "method", GK.DisclosureLevel: "level"}
 
 
+@lru_cache(maxsize=65536)  # every cell of every row is asked whether it is a header word
 def header_key(label: str) -> str:
     """How header words are compared: cleaned, no brackets or punctuation."""
     text = clean(label)
@@ -35,6 +36,10 @@ class Lexicon:
     tick_labels: dict[str, tuple[str, str]]  # header key -> (role, concept prefLabel)
     standard_categories: tuple[str, ...]
     content_labels: tuple[str, ...]
+    # what gongkai.parse.classify found for a cell's text under this lexicon: cell texts
+    # recur within and across the catalogs of a corpus, and classifying one is the
+    # parser's costliest step (bounded there)
+    cell_kinds: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
