@@ -193,16 +193,17 @@ def build_unit(sources: Sequence[CatalogSource], context: UnitContext) -> Catalo
     for result in results:
         validation[result.severity] = validation.get(result.severity, 0) + 1
     lines = canonical_triple_lines(triples)
+    text = "".join(lines)  # joined once for the load, the digest and the count of items
     report_lines = result_lines(results, context)
-    data = nquads(lines, str(graph)) + nquads(report_lines, context.validation_graph)
+    data = nquads([text], str(graph)) + nquads(report_lines, context.validation_graph)
     clock.lap("serialize")
     return CatalogUnit(
         graph=str(graph),
         hashes=tuple(hashes),
         data=data,
-        digest=graph_digest(lines),
+        digest=graph_digest([text]),
         triples=len(lines),
-        entities=sum(1 for line in lines if line.endswith(_IS_DISCLOSURE_ITEM)),
+        entities=text.count(_IS_DISCLOSURE_ITEM),  # ' .\n' ends lines only: one per typed item
         items=sum(len(p.entries) for p in parsed_all),
         validation=validation,
         result_lines=tuple(report_lines),
