@@ -104,6 +104,10 @@ class _CatalogMapper:
         # more than building the triple, which matters at national scale
         self.triples: set[tuple[URIRef, URIRef, Node]] = set()
         self.facts: list[ItemFacts] = []  # what gongkai.statistics counts, item by item
+        # nodes already described, by (kind, name or category path): a body or channel is
+        # named on many rows, and stating its triples again only finds them in the set
+        self.described: dict[tuple[str, object], URIRef] = {}
+        self.channel_types: dict[str, URIRef] = {}  # channel name -> its channel type
 
     def add(self, s: URIRef, p: URIRef, o: Node) -> None:
         self.triples.add((s, p, o))
@@ -120,7 +124,10 @@ class _CatalogMapper:
         return named[0], named
 
     def organisation(self, name: str) -> URIRef:
-        org = self.mint.organisation(self.code, name)
+        known = self.described.get((ORGANISATION, name))
+        if known is not None:
+            return known
+        org = self.described[(ORGANISATION, name)] = self.mint.organisation(self.code, name)
         self.add(org, RDF.type, CV.PublicOrganisation)
         self.add(org, RDF.type, ORG.Organization)
         self.add(org, RDF.type, FOAF.Agent)
@@ -135,11 +142,15 @@ class _CatalogMapper:
         return org
 
     def channel(self, name: str) -> URIRef:
-        channel = self.mint.channel(self.code, name)
+        known = self.described.get((CHANNEL, name))
+        if known is not None:
+            return known
+        channel = self.described[(CHANNEL, name)] = self.mint.channel(self.code, name)
+        channel_type = self.channel_types[name] = self.vocabulary.channel_type(name)
         self.add(channel, RDF.type, CV.Channel)
         self.add(channel, SKOS.prefLabel, zh(name))
         self.add(channel, DCTERMS.identifier, Literal(f"{self.code}/{text_key(name)}"))
-        self.add(channel, DCTERMS.type, self.vocabulary.channel_type(name))
+        self.add(channel, DCTERMS.type, channel_type)
         spatial, named = self.place_of(name)
         self.add(channel, DCTERMS.spatial, spatial)
         for place in named:
@@ -191,7 +202,10 @@ class _CatalogMapper:
         return concept
 
     def category(self, path: tuple[str, ...]) -> URIRef:
-        concept = self.mint.category(self.code, self.domain, path)
+        known = self.described.get(("category", path))
+        if known is not None:
+            return known
+        concept = self.described[("category", path)] = self.mint.category(self.code, self.domain, path)
         scheme = self.mint.category_scheme(self.code, self.domain)
         self.add(concept, RDF.type, SKOS.Concept)
         self.add(concept, RDF.type, GK.Category)
@@ -328,7 +342,7 @@ class _CatalogMapper:
         for name in entry.channels:
             channel = self.channel(name)
             self.add(item, GK.channel, channel)
-            channels.add((str(channel), str(self.vocabulary.channel_type(name))))
+            channels.add((str(channel), str(self.channel_types[name])))
         predicates = {"audience": GK.audience, "method": GK.disclosureMethod, "level": GK.disclosureLevel}
         for role, label in entry.ticks:
             concept = self.vocabulary.concepts.get((role, label))
