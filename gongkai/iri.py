@@ -91,6 +91,11 @@ class IriMinter:
         ``<catalog>/tally/law/<key of the law's IRI>``."""
         return _minted(f"{catalog}/tally/{kind}/{text_key(str(counted))}")
 
+    def anomaly(self, item: URIRef, kind: str, detail: str = "") -> URIRef:
+        """An anomaly record of an item (gongkai.anomalies): ``<item>/anomaly/no-legal-basis``,
+        or with the key of its detail, ``<item>/anomaly/other-place/<key>``."""
+        return _minted(f"{item}/anomaly/{kind}/{text_key(detail)}" if detail else f"{item}/anomaly/{kind}")
+
     def candidate(self, match: URIRef, rank: int) -> URIRef:
         """A candidate a reconciliation record proposes: ``<match>/candidate/1``."""
         return _minted(f"{match}/candidate/{rank}")

@@ -28,6 +28,16 @@ from rdflib import namespace as rdflib_namespaces
 from rdflib.term import Node
 
 from gongkai import namespaces
+from gongkai.anomalies import (
+    DOUBTFUL_CITATION,
+    NO_LEGAL_BASIS,
+    NO_STANDARD_ITEM,
+    OTHER_PLACE,
+    ItemAnomalies,
+    catalog_anomalies,
+    citation_detail,
+    other_place_detail,
+)
 from gongkai.iri import IriMinter, text_key
 from gongkai.model import CatalogEntry, ParsedCatalog
 from gongkai.namespaces import TermCache, bind_prefixes
@@ -74,6 +84,12 @@ def score(raw: float) -> Literal:
     return Literal(score_literal(raw))
 
 
+def states_matched_text(match: Match) -> bool:
+    """Whether a match record states gk:matchedText: matched through a text other than
+    the one printed (an alias, a heading, a fuzzy candidate's label)."""
+    return match.method != EXACT and bool(match.matched_text) and match.matched_text != match.text
+
+
 def item_keys(entries: tuple[CatalogEntry, ...]) -> list[str]:
     """Stable keys: a hash of the item name, numbered when a catalog repeats a name."""
     seen: Counter[str] = Counter()
@@ -108,6 +124,8 @@ class _CatalogMapper:
         # named on many rows, and stating its triples again only finds them in the set
         self.described: dict[tuple[str, object], URIRef] = {}
         self.channel_types: dict[str, URIRef] = {}  # channel name -> its channel type
+        self.spatial: dict[URIRef, URIRef] = {}  # body or channel -> its dct:spatial
+        self.anomalies: list[ItemAnomalies] = []  # what gongkai.anomalies records, item by item
 
     def add(self, s: URIRef, p: URIRef, o: Node) -> None:
         self.triples.add((s, p, o))
@@ -135,6 +153,7 @@ class _CatalogMapper:
         self.add(org, DCTERMS.title, zh(name))  # CPSV-AP: a foaf:Agent has a title and one identifier
         self.add(org, DCTERMS.identifier, Literal(f"{self.code}/{text_key(name)}"))
         spatial, named = self.place_of(name)
+        self.spatial[org] = spatial
         self.add(org, DCTERMS.spatial, spatial)
         for place in named:
             self.add(org, GK.mentionsPlace, place)
@@ -152,6 +171,7 @@ class _CatalogMapper:
         self.add(channel, DCTERMS.identifier, Literal(f"{self.code}/{text_key(name)}"))
         self.add(channel, DCTERMS.type, channel_type)
         spatial, named = self.place_of(name)
+        self.spatial[channel] = spatial
         self.add(channel, DCTERMS.spatial, spatial)
         for place in named:
             self.add(channel, GK.mentionsPlace, place)
@@ -280,7 +300,7 @@ class _CatalogMapper:
         """Method, score, matched text, note and (for doubtful matches) candidates."""
         self.add(node, GK.matchMethod, literal(match.method))
         self.add(node, GK.matchScore, score(match.score))
-        if match.method != EXACT and match.matched_text and match.matched_text != match.text:
+        if states_matched_text(match):
             self.add(node, GK.matchedText, zh(match.matched_text))
         if match.note:
             self.add(node, SKOS.note, Literal(match.note))
@@ -321,8 +341,13 @@ class _CatalogMapper:
         if entry.legal_basis_text:
             self.add(item, GK.legalBasisText, zh(entry.legal_basis_text))
         laws = set()
+        found: list[tuple[str, str]] = [] if entry.legal_bases else [(NO_LEGAL_BASIS, "")]
         for index, (citation, match) in enumerate(zip(entry.legal_bases, reconciled.citations, strict=True), 1):
             law = match.target if match.matched else self.unlisted_law(citation.title, citation.document_number)
+            if match.method in (FUZZY, UNMATCHED) or states_matched_text(match):
+                titles = [citation.title] if not match.matched else self.law_titles(law)
+                found += [(DOUBTFUL_CITATION, citation_detail(citation.title, match.method, title))
+                          for title in titles or [None]]
             self.add(item, GK.legalBasis, law)
             laws.add(str(law))
             node = self.mint.citation(item, index)
@@ -336,13 +361,22 @@ class _CatalogMapper:
             self.add(item, GK.timeLimitText, zh(entry.time_limit_text))
         if entry.time_limit_days is not None:
             self.add(item, GK.timeLimitWorkingDays, literal(entry.time_limit_days))
+        named: list[tuple[URIRef, str]] = []
         if entry.responsible_body:
-            self.add(item, GK.responsibleBody, self.organisation(entry.responsible_body))
+            body = self.organisation(entry.responsible_body)
+            self.add(item, GK.responsibleBody, body)
+            named.append((body, entry.responsible_body))
         channels = set()
         for name in entry.channels:
             channel = self.channel(name)
             self.add(item, GK.channel, channel)
             channels.add((str(channel), str(self.channel_types[name])))
+            named.append((channel, name))
+        for node, name in named:
+            if self.spatial[node] != self.place:
+                found += [(OTHER_PLACE, other_place_detail(name, label)) for label in self.place_labels(self.spatial[node])]
+        if reconciled.standard.method == UNMATCHED:
+            found.append((NO_STANDARD_ITEM, ""))
         predicates = {"audience": GK.audience, "method": GK.disclosureMethod, "level": GK.disclosureLevel}
         for role, label in entry.ticks:
             concept = self.vocabulary.concepts.get((role, label))
@@ -360,7 +394,18 @@ class _CatalogMapper:
         standard = reconciled.standard
         self.facts.append(ItemFacts(standard.method, str(standard.target) if standard.matched else None,
                                     frozenset(laws), frozenset(channels)))
+        self.anomalies.append(ItemAnomalies(item, entry.name, tuple(found)))
         return item
+
+    def law_titles(self, law: URIRef) -> list[str]:
+        """The titles the vocabulary gives a listed legal resource."""
+        return [str(title) for title in self.vocabulary.graph.objects(law, DCTERMS.title)]
+
+    def place_labels(self, place: URIRef) -> list[str]:
+        """The Chinese names the vocabulary gives a place (a body or channel is only ever
+        placed elsewhere at a place of the vocabulary: see place_of)."""
+        return [str(label) for label in self.vocabulary.graph.objects(place, SKOS.prefLabel)
+                if isinstance(label, Literal) and label.language == "zh"]
 
 
 def catalog_graph(
@@ -397,6 +442,7 @@ def catalog_triples(
     for entry, key, reconciled in zip(parsed.entries, keys, reconciliation.items, strict=True):
         mapper.item(entry, key, domain_label, reconciled)
     mapper.triples |= catalog_statistics(mapper.catalog, mapper.facts, minter)
+    mapper.triples |= catalog_anomalies(mapper.catalog, mapper.anomalies, minter)
     return mapper.triples
 
 

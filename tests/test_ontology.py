@@ -38,6 +38,8 @@ CLASSES = {
     "Citation",
     "Candidate",
     "Tally",
+    "Anomaly",
+    "AnomalyKind",
 }
 OBJECT_PROPERTIES = {
     "inCatalog",
@@ -63,6 +65,9 @@ OBJECT_PROPERTIES = {
     "legalBasisTally",
     "citedLegalResource",
     "channelTypeTally",
+    "anomaly",
+    "anomalyOf",
+    "anomalyKind",
 }
 DATATYPE_PROPERTIES = {
     "timeLimitWorkingDays",
@@ -90,6 +95,7 @@ DATATYPE_PROPERTIES = {
     "standardItemsCovered",
     "standardItemsMatched",
     "unmatchedItemCount",
+    "anomalyDetail",
 }
 
 

@@ -366,7 +366,7 @@ def test_forbidden_sparql_is_refused_like_pyshacl_refuses_it() -> None:
 
 def test_our_shapes_compile() -> None:
     context = validation_context(Graph(), load_shapes())
-    assert len(context.program.top) == 10 and len(context.program.sparql) == 1  # 10 node shapes with targets
+    assert len(context.program.top) == 11 and len(context.program.sparql) == 1  # 11 node shapes with targets
     assert context.program.sparql[0].mode == "batch"
 
 

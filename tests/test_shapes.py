@@ -190,6 +190,21 @@ I = "item/654002/social-insurance/0a1b2c3d4e"  # noqa: E741
 C = "catalog/654002/social-insurance"
 M = I + "/match/standard"
 CI = I + "/citation/1"
+A = I + "/anomaly/doubtful-citation/k"
+ANOMALY_KIND = """<vocab/anomaly-kind> a skos:ConceptScheme .
+<vocab/anomaly-kind/doubtful-citation> a skos:Concept , gk:AnomalyKind ; skos:inScheme <vocab/anomaly-kind> ;
+    skos:prefLabel "law cited under a garbled, shortened or unlisted title"@en ."""
+
+
+def anomaly(record: str = "a gk:Anomaly ; gk:anomalyOf <{I}> ; gk:anomalyKind <vocab/anomaly-kind/doubtful-citation> ;"
+            ' gk:anomalyDetail "《社会保险法》 (alias) → 中华人民共和国社会保险法" .') -> dict[str, str]:
+    """Edits adding an anomaly record to the catalog (as the mapping states one; its
+    kind in the vocabulary), or the record given."""
+    return dict(add=f"<{C}> gk:anomaly <{A}> . <{A}> " + record.replace("{I}", I), add_vocab=ANOMALY_KIND)
+
+
+def test_a_well_formed_anomaly_gives_no_result(engine: str) -> None:
+    assert run(engine, **anomaly()) == []
 
 VIOLATIONS = {
     "item-without-label": dict(
@@ -258,6 +273,27 @@ VIOLATIONS = {
     "tally-without-count": dict(
         add=f"<{C}> gk:channelTypeTally <{C}/tally/channel-type/k> . <{C}/tally/channel-type/k> a gk:Tally .",
         expect=[("Violation", C + "/tally/channel-type/k", "gk:itemCount")],
+    ),
+    "anomaly-untyped": dict(
+        **anomaly("gk:anomalyOf <{I}> ; gk:anomalyKind <vocab/anomaly-kind/doubtful-citation> ."),
+        expect=[("Violation", C, "gk:anomaly")],
+    ),
+    "anomaly-without-kind": dict(
+        **anomaly("a gk:Anomaly ; gk:anomalyOf <{I}> ."),
+        expect=[("Violation", A, "gk:anomalyKind")],
+    ),
+    "anomaly-kind-outside-scheme": dict(
+        **anomaly("a gk:Anomaly ; gk:anomalyOf <{I}> ; gk:anomalyKind <vocab/channel-type/website> ."),
+        expect=[("Violation", A, "gk:anomalyKind")],
+    ),
+    "anomaly-of-no-item": dict(
+        **anomaly(f"a gk:Anomaly ; gk:anomalyOf <{C}> ; gk:anomalyKind <vocab/anomaly-kind/doubtful-citation> ."),
+        expect=[("Violation", A, "gk:anomalyOf")],
+    ),
+    "anomaly-detail-empty": dict(
+        **anomaly('a gk:Anomaly ; gk:anomalyOf <{I}> ; gk:anomalyKind <vocab/anomaly-kind/doubtful-citation> ;'
+                  ' gk:anomalyDetail "" .'),
+        expect=[("Violation", A, "gk:anomalyDetail")],
     ),
     "row-without-file": dict(
         remove=((ROW, GK.sourceFile, None),),
