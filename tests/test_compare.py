@@ -56,6 +56,15 @@ def test_anomalies_name_the_altay_rows(client):
     assert {line for line, _ in altay} >= {"9", "10", "11", "12"}
     twice = {r["item_label"]["value"] for r in rows if r["anomaly"]["value"] == "name listed twice"}
     assert "病残津贴申领" in twice
+    kinds = {(r["anomaly"]["value"], r["anomaly_zh"]["value"]) for r in rows}
+    assert ("names another place", "责任主体或渠道属于其他地方") in kinds and len(kinds) == len(dict(kinds))
+
+
+def test_the_anomaly_panel_speaks_the_page_language(client):
+    zh = client.get("/compare?places=152202&lang=zh").get_data(as_text=True)
+    en = client.get("/compare?places=152202&lang=en").get_data(as_text=True)
+    assert "<td>责任主体或渠道属于其他地方</td>" in zh and "<td>names another place</td>" not in zh
+    assert "<td>names another place</td>" in en and "<td>责任主体或渠道属于其他地方</td>" not in en
 
 
 def standard_items_of(store_path, code: str) -> dict[str, set[str]]:
