@@ -75,8 +75,8 @@ class GraphData:
                 "every Gongkai query assumes: configure the server so (docs/remote-servers.md)")
         service = RemoteQueryService(remote, timeout=timeout, max_rows=max_rows, workers=workers,
                                      max_query_length=max_query_length)
-        # Not a store: pages that open the embedded store directly (the /download dumps)
-        # find nothing here and answer 503 instead of serving some other local store.
+        # Never a store (nothing opens it: open_store() snapshots the server): its folder,
+        # one per server, holds the /download dumps made from the server's graphs.
         digest = sha256(remote.location.encode()).hexdigest()[:12]
         store_path = Path(tempfile.gettempdir()) / f"gongkai-remote-{digest}" / "store"
         data = cls(store_path, service, max_rows, max_query_length, remote=remote)
