@@ -97,6 +97,14 @@ def _named_node(iri: str) -> NamedNode:
         raise GongkaiError(f"not a valid graph IRI: {iri!r} ({exc})") from None
 
 
+def quads_held(metadata: Mapping[str, Any]) -> int | None:
+    """All quads a store holds, by its metadata: its graphs' quads plus the default
+    graph's union copy (what decides whether a query worker copies it into memory)."""
+    if metadata.get("quads") is None:
+        return None
+    return int(metadata["quads"]) + int(metadata.get("default_graph_triples") or 0)
+
+
 def _looks_like_store(path: Path) -> bool:
     return (path / "CURRENT").is_file() or (path / METADATA_FILE).is_file()
 
@@ -395,10 +403,8 @@ class OxigraphStore:
 
     def size(self) -> int:
         """All quads the store holds, the materialized default graph included."""
-        meta = self.metadata()
-        if "quads" in meta:
-            return int(meta["quads"]) + int(meta.get("default_graph_triples", 0))
-        return len(self.raw)
+        size = quads_held(self.metadata())
+        return size if size is not None else len(self.raw)
 
     def graphs(self) -> list[str]:
         """IRIs of the named graphs, sorted."""

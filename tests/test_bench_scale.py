@@ -180,3 +180,17 @@ def test_the_benchmarks_own_results_do_not_make_the_tree_dirty(bench_scale, tmp_
     assert _common.machine([])["git_dirty"] is False
     (tmp_path / "README.md").write_text("new\n")
     assert _common.machine([])["git_dirty"] is True
+
+
+def test_the_webapp_memory_line_counts_the_union_copy(bench_scale, monkeypatch):
+    # the 300-catalog store: 1.9M quads in its graphs, as many again in the union copy,
+    # so its 3.8M quads stay on disk under the 2M limit (an earlier line said "hold")
+    from gongkai import query_service
+
+    monkeypatch.setattr(query_service, "IN_MEMORY_QUADS", 2_000_000)
+    meta = {"quads": 1_916_347, "default_graph_triples": 1_916_347}
+    assert bench_scale.webapp_memory(meta) == (
+        "do not hold the store in memory: 3,832,694 quads with the union copy, limit 2,000,000")
+    assert bench_scale.webapp_memory({"quads": 16_256, "default_graph_triples": None}).startswith(
+        "hold the store in memory: 16,256 quads")
+    assert bench_scale.webapp_memory({"quads": None}) == "may or may not hold the store in memory"
