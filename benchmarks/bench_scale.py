@@ -423,6 +423,22 @@ def baseline_seconds(stage: dict[str, Any]) -> tuple[float | None, bool]:
     return None, False
 
 
+def baseline_stop(baseline: dict[str, Any] | None) -> str | None:
+    """Why the baseline's queries never ran: its first stage on the way there that did
+    not end well, in words (None when they ran or nothing is known)."""
+    stages = (baseline or {}).get("stages") or {}
+    for name in ("parse", "load", "dataset", "queries"):
+        stage = stages.get(name)
+        if stage is None or stage["status"] == "done":
+            continue
+        if stage["status"] == "unfinished":
+            return f"rdflib's {name} did not finish in {stage['limit_s']:g} s"
+        if stage["status"] in ("failed", "killed"):
+            return f"rdflib's {name} stopped: {stage.get('error') or stage.get('reason')}"
+        return None  # not reached after a stage that ended well: nothing to say
+    return None
+
+
 # ---------------------------------------------------------------- queries on our store
 
 
@@ -555,7 +571,8 @@ def figures_of(size: int, sources: dict[str, int], builds: dict[str, Any], basel
     return figures
 
 
-def judge(size: int, figures: dict[str, Any], builds: dict[str, Any], queries: dict[str, Any]) -> dict[str, Any]:
+def judge(size: int, figures: dict[str, Any], builds: dict[str, Any], queries: dict[str, Any],
+          baseline: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every bar of the issue on this size's figures: value, pass (None: could not be
     measured) and whether the bar is judged at this size."""
 
@@ -600,8 +617,10 @@ def judge(size: int, figures: dict[str, Any], builds: dict[str, Any], queries: d
             if passed is None:
                 shown += ", inconclusive: rdflib did not finish, raise --baseline-cap"
         else:
-            low, shown, passed = None, "no baseline", None
-        if missing:
+            low, passed = None, None
+            stop = baseline_stop(baseline)
+            shown = f"no baseline: {stop}" if stop else "no baseline"
+        if missing and measured:
             shown += f"; no rdflib figure: {', '.join(missing)}"
         bars["compare_ratio"] = bar("compare_ratio", {"ratios": measured, "lowest": low, "unmeasured": missing},
                                     passed, shown)
@@ -874,7 +893,7 @@ def measure_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
         "figures": figures,
         "queries": queries,
         "throughput": throughput,
-        "bars": judge(size, figures, builds, queries),
+        "bars": judge(size, figures, builds, queries, baseline),
         "webapp_store_in_memory": webapp_memory(builds["full"]["store"]),
         "ratio_meaning": "baseline / ours for times, ours / baseline for rates; above 1 means ours is better",
     }

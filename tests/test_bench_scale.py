@@ -194,3 +194,25 @@ def test_the_webapp_memory_line_counts_the_union_copy(bench_scale, monkeypatch):
     assert bench_scale.webapp_memory({"quads": 16_256, "default_graph_triples": None}).startswith(
         "hold the store in memory: 16,256 quads")
     assert bench_scale.webapp_memory({"quads": None}) == "may or may not hold the store in memory"
+
+
+def test_the_compare_bar_says_why_rdflib_has_no_figure(bench_scale):
+    done = {"status": "done", "seconds": 1.0}
+    unfinished = {"parse": {"status": "unfinished", "limit_s": 480.0, "elapsed_s": 480.0},
+                  "load": {"status": "not reached"}, "queries": {"status": "not reached"}}
+    assert bench_scale.baseline_stop({"stages": unfinished}) == "rdflib's parse did not finish in 480 s"
+    out_of_memory = {"parse": done, "load": {"status": "failed", "error": "MemoryError: over the cap of 16 GiB"},
+                     "queries": {"status": "not reached"}}
+    assert bench_scale.baseline_stop({"stages": out_of_memory}) == (
+        "rdflib's load stopped: MemoryError: over the cap of 16 GiB")
+    assert bench_scale.baseline_stop({"stages": {"parse": done, "load": done, "dataset": done,
+                                                 "queries": done}}) is None
+    assert bench_scale.baseline_stop(None) is None
+
+    engine = {"median": 10.0, "p95": 12.0}
+    queries = {"compare-coverage": {"figures": {"engine_ms": engine, "http_ms": engine}, "errors": {"baseline": "x"},
+                                    "ratios": {}, "ratios_are_lower_bounds": False}}
+    figures = {"build_validate_s": {"ours": 500.0}, "peak_rss_gib": {"ours": 2.0}, "unchanged_rebuild_s": {"ours": 2.0}}
+    bars = bench_scale.judge(2850, figures, {}, queries, {"stages": unfinished})
+    assert bars["compare_ratio"]["shown"] == "no baseline: rdflib's parse did not finish in 480 s"
+    assert bars["compare_ratio"]["pass"] is None
