@@ -16,11 +16,13 @@ For each size N, in one run:
 3. incremental builds: the same build again without --full (nothing changed), then
    with one source file changed in a copy of the corpus: wall time and the build's
    plan line, which must say exactly one catalog was rebuilt;
-4. the baseline, the plain approach, in a subprocess of its own: the same parser and
-   mapper into one rdflib Graph, one pySHACL call over it, then the saved queries with
-   rdflib's SPARQL engine. Every stage is capped in time (--baseline-cap) and the tree
-   in memory (--mem-cap); a stage that does not finish is recorded as such and the
-   ratios that need it become lower bounds (>=);
+4. the baseline, the plain approach, in subprocesses of its own: the same parser and
+   mapper into one rdflib Graph and one pySHACL call over it; then, in a fresh process,
+   the store's triples in one in-memory rdflib Graph and the saved queries with rdflib's
+   SPARQL engine (those that read named graphs on an rdflib Dataset, where it fits).
+   Every stage is capped in time (--baseline-cap) and the tree in memory (--mem-cap); a
+   stage that does not finish is recorded as such and the ratios that need it become
+   lower bounds (>=);
 5. the saved queries on our store, over HTTP on the real web app and on the engine
    (bench_queries.py's functions), beside the baseline's rdflib times; then /sparql
    requests/s with K clients beside one client, bounded in count and time.
@@ -244,12 +246,15 @@ def measure_builds(
 
 # ---------------------------------------------------------------- the baseline
 
-STAGES = ("parse", "load", "validate", "dataset", "queries")
+BUILD_STAGES = ("parse", "load", "validate")  # the build child
+QUERY_STAGES = ("graph", "queries", "dataset", "named_queries")  # the queries child
+# rdflib Dataset memory per quad: 3.24 GiB for the 1,903,287 quads of 300 catalogs
+DATASET_BYTES_PER_QUAD = 1830
 
 
 def stage_cap(stage: str, cap_s: float) -> float:
     """The time limit of a baseline stage: parsing and loading get twice the cap."""
-    return 2 * cap_s if stage in ("parse", "load", "dataset") else cap_s
+    return 2 * cap_s if stage in ("parse", "load", "graph", "dataset") else cap_s
 
 
 def emit(event: dict[str, Any]) -> None:
@@ -257,26 +262,26 @@ def emit(event: dict[str, Any]) -> None:
 
 
 def baseline_child(
-    manifest: Path, stage_cap_s: float, repeat: int, address_cap_bytes: int, store: Path | None = None
+    manifest: Path, stage_cap_s: float, repeat: int, address_cap_bytes: int, store: Path | None = None,
+    part: str = "build",
 ) -> int:
-    """The plain approach, run by --baseline-child in a process of its own.
+    """The plain approach, run by --baseline-child in a process of its own (one per
+    ``part``, so that a build that filled the memory cannot starve the queries).
 
-    Stages: parse (gongkai's reader, parser, reconciler and mapper: build_graphs) and
-    load (one rdflib Graph with the vocabulary), each under twice ``stage_cap_s``: they
-    are the same parser as ours and nothing else can run without them; validate (one
-    pySHACL call) under ``stage_cap_s``; dataset (``store``'s quads, read into an rdflib
-    Dataset whose default graph is the union, under twice the cap): the saved queries
-    read named graphs (GRAPH ?catalog), which one Graph does not have, so rdflib answers
-    them over the very quads our engine answers them over; queries (every saved query
-    with rdflib, compare-* first as they carry a bar, each query an equal share of the
-    time left) under ``stage_cap_s``. Without ``store`` the queries run on the Graph.
+    ``build``: parse (gongkai's reader, parser, reconciler and mapper: build_graphs) and
+    load (one rdflib Graph with the vocabulary), each under twice ``stage_cap_s``, then
+    validate (one pySHACL call) under ``stage_cap_s``.
+
+    ``queries``, over ``store``, so that rdflib answers the saved queries over the very
+    triples our engine answers them over: graph (the union of its graphs as one rdflib
+    Graph, bench_queries.rdflib_union_graph, under twice the cap); queries (on it, every
+    saved query that reads no named graph, compare-* first as they carry a bar, each an
+    equal share of the time left); dataset (the store's quads in an rdflib Dataset whose
+    default graph is the union, when it would fit in the memory cap, under twice the cap);
+    named_queries (on it, those reading named graphs: GRAPH ?catalog). The two query
+    stages share ``stage_cap_s`` in proportion to their queries.
     Progress goes to stdout as JSON lines for the parent, which samples the memory.
     """
-    from bench_queries import bound_queries, rdflib_count, rdflib_dataset, sample_runs
-
-    from gongkai.manifest import load_manifest
-    from gongkai.pipeline import build_graphs
-
     set_address_space_cap(address_cap_bytes)
     box: dict[str, Any] = {}
 
@@ -291,71 +296,113 @@ def baseline_child(
                   "elapsed_s": time.perf_counter() - start})
             return False
         except MemoryError:
-            if name in ("parse", "load"):
-                box.clear()  # nothing can run without them; let the memory come back
+            box.clear()  # nothing after it can run without it; let the memory come back
             emit({"event": "failed", "stage": name, "elapsed_s": time.perf_counter() - start,
                   "error": f"MemoryError: over the address-space cap of {address_cap_bytes / GIB:g} GiB"})
             return False
         emit({"event": "end", "stage": name, "seconds": time.perf_counter() - start, **facts})
         return True
 
-    def parse() -> dict[str, Any]:
-        box["build"] = build_graphs(load_manifest(manifest))
-        return {"catalogs": len(box["build"].graphs), "items": box["build"].item_count}
+    if part == "build":
+        from gongkai.manifest import load_manifest
+        from gongkai.pipeline import build_graphs
 
-    def load() -> dict[str, Any]:
-        box["graph"] = union_graph(box.pop("build"), drain=True)
+        def parse() -> dict[str, Any]:
+            box["build"] = build_graphs(load_manifest(manifest))
+            return {"catalogs": len(box["build"].graphs), "items": box["build"].item_count}
+
+        def load() -> dict[str, Any]:
+            box["graph"] = union_graph(box.pop("build"), drain=True)
+            return {"triples": len(box["graph"])}
+
+        def validate() -> dict[str, Any]:
+            conforms, report = plain_validate(box["graph"])
+            from gongkai.namespaces import SH
+
+            return {"conforms": bool(conforms), "results": len(set(report.objects(None, SH.result)))}
+
+        if stage("parse", parse) and stage("load", load):
+            stage("validate", validate)
+        return 0
+
+    from bench_queries import (
+        bound_queries,
+        rdflib_count,
+        rdflib_dataset,
+        rdflib_union_graph,
+        reads_named_graphs,
+        sample_runs,
+    )
+
+    from gongkai.store import OxigraphStore
+
+    assert store is not None
+    cases = sorted(bound_queries(corpus_place(manifest)), key=lambda c: (not c.name.startswith("compare-"), c.label))
+    named = [case for case in cases if reads_named_graphs(case.bound.text)]
+    plain = [case for case in cases if case not in named]
+
+    def run_queries(name: str, cases: list[Any], cap_s: float) -> None:
+        emit({"event": "start", "stage": name})
+        start = time.perf_counter()
+        graph = box["graph"]
+        for index, case in enumerate(cases):
+            share = (cap_s - (time.perf_counter() - start)) / (len(cases) - index)
+            if share <= 0:
+                runs = {"errors": {"baseline_ms": "not run: the stage's time was spent"}}
+            else:
+                measured = sample_runs(
+                    {"baseline_ms": lambda bound=case.bound: rdflib_count(graph, bound)}, repeat,
+                    fallible={"baseline_ms"}, first_run_limit_s=share, budget_s=share,
+                )
+                runs = dataclasses.asdict(measured)
+            emit({"event": "query", "name": case.label, "share_s": share, "runs": runs})
+        emit({"event": "end", "stage": name, "seconds": time.perf_counter() - start})
+
+    def not_run(cases: list[Any], reason: str) -> None:
+        for case in cases:
+            emit({"event": "query", "name": case.label, "share_s": 0.0,
+                  "runs": {"errors": {"baseline_ms": f"not run: {reason}"}}})
+
+    def graph() -> dict[str, Any]:
+        box["graph"] = rdflib_union_graph(store)
         return {"triples": len(box["graph"])}
 
-    def validate() -> dict[str, Any]:
-        conforms, report = plain_validate(box["graph"])
-        from gongkai.namespaces import SH
-
-        return {"conforms": bool(conforms), "results": len(set(report.objects(None, SH.result)))}
-
     def dataset() -> dict[str, Any]:
-        box.pop("graph", None)  # the union Graph goes first: the Dataset holds every quad
-        gc.collect()
         box["graph"] = rdflib_dataset(store)
         return {"quads": len(box["graph"])}
 
-    if not (stage("parse", parse) and stage("load", load)):
-        return 0
-    stage("validate", validate)
-    if store is not None and not stage("dataset", dataset):
-        return 0
-
-    emit({"event": "start", "stage": "queries"})
-    start = time.perf_counter()
-    cases = sorted(bound_queries(corpus_place(manifest)), key=lambda c: (not c.name.startswith("compare-"), c.label))
-    graph = box.get("graph")
-    if graph is None:
-        return 0
-    for index, case in enumerate(cases):
-        name, bound = case.label, case.bound
-        share = (stage_cap_s - (time.perf_counter() - start)) / (len(cases) - index)
-        if share <= 0:
-            runs = {"errors": {"baseline_ms": "not run: the stage's time was spent"}}
-        else:
-            measured = sample_runs(
-                {"baseline_ms": lambda bound=bound: rdflib_count(graph, bound)}, repeat,
-                fallible={"baseline_ms"}, first_run_limit_s=share, budget_s=share,
-            )
-            runs = dataclasses.asdict(measured)
-        emit({"event": "query", "name": name, "share_s": share, "runs": runs})
-    emit({"event": "end", "stage": "queries", "seconds": time.perf_counter() - start})
+    plain_cap = stage_cap_s * len(plain) / max(1, len(cases))
+    if stage("graph", graph):
+        run_queries("queries", plain, plain_cap)
+    else:
+        not_run(plain, "rdflib's Graph of the store was not loaded")
+    box.pop("graph", None)  # the Graph goes first: the Dataset holds every quad
+    gc.collect()
+    with OxigraphStore.open(store) as db:
+        quads = db.metadata().get("quads") or db.triple_count()
+    need = quads * DATASET_BYTES_PER_QUAD
+    mem_cap = address_cap_bytes - 2 * GIB  # the parent caps the address space 2 GiB above its RSS cap
+    if named and need > mem_cap:
+        reason = (f"an rdflib Dataset of {quads:,} quads needs about {need / GIB:.0f} GiB "
+                  f"({DATASET_BYTES_PER_QUAD} bytes a quad), over the cap of {mem_cap / GIB:g} GiB")
+        emit({"event": "skipped", "stage": "dataset", "reason": reason})
+        not_run(named, "they read named graphs, and " + reason)
+    elif named and stage("dataset", dataset):
+        run_queries("named_queries", named, stage_cap_s - plain_cap)
+    elif named:
+        not_run(named, "they read named graphs, and rdflib's Dataset of the store was not loaded")
     return 0
 
 
 def measure_baseline(
     manifest: Path, *, stage_cap_s: float, repeat: int, mem_cap_bytes: int, store: Path | None = None
 ) -> dict[str, Any]:
-    """Run :func:`baseline_child` measured (its queries over ``store``'s quads); its
-    stages, query runs and memory.
+    """Run :func:`baseline_child` measured, its build part and then (with ``store``) its
+    queries part over ``store``'s triples; their stages, query runs and memory.
 
-    The child stops its own stages (SIGALRM); the parent kills it when a stage runs
+    Each child stops its own stages (SIGALRM); the parent kills it when a stage runs
     STAGE_GRACE_S past its limit anyway (work that signals cannot interrupt), or when the
-    tree's summed RSS goes over ``mem_cap_bytes``. The child's address space is capped
+    tree's summed RSS goes over ``mem_cap_bytes``. A child's address space is capped
     at 2 GiB more than that, so an allocation spike fails there before it is sampled.
     """
     lock = threading.Lock()
@@ -384,32 +431,43 @@ def measure_baseline(
     def watchdog() -> str | None:
         with lock:
             limit = stage_cap(current["stage"], stage_cap_s) if current else 0
-            if current.get("stage") == "queries":  # the last query may run twice its share
+            if current.get("stage") in ("queries", "named_queries"):  # the last query may run twice its share
                 limit = 2 * stage_cap_s
             if current and time.perf_counter() - current["since"] > limit + STAGE_GRACE_S:
                 return f"stage {current['stage']} ran past its limit of {limit:g} s (killed)"
         return None
 
-    progress(f"baseline: one rdflib Graph, one pySHACL call, rdflib SPARQL on a Dataset (cap {stage_cap_s:g} s a stage) ...")
-    args = [sys.executable, str(Path(__file__).resolve()), "--baseline-child", str(manifest),
-            "--stage-cap", str(stage_cap_s), "--repeat", str(repeat),
-            "--address-cap", str(mem_cap_bytes + 2 * GIB)]
+    def child(part: str, names: tuple[str, ...]) -> dict[str, Any]:
+        args = [sys.executable, str(Path(__file__).resolve()), "--baseline-child", str(manifest),
+                "--part", part, "--stage-cap", str(stage_cap_s), "--repeat", str(repeat),
+                "--address-cap", str(mem_cap_bytes + 2 * GIB)]
+        if store is not None:
+            args += ["--store", str(store)]
+        run = run_measured(args, mem_cap_bytes=mem_cap_bytes, on_line=on_line, watchdog=watchdog)
+        ended = time.perf_counter()
+        with lock:
+            for name in names:
+                found = stages.get(name)
+                if found is None:
+                    stages[name] = {"status": "not reached"}
+                elif found["status"] == "running":
+                    reason = run["killed"] or f"the process ended (exit {run['returncode']})"
+                    # how long it had run: a lower bound of what the stage needs
+                    elapsed = ended - current["since"] if current.get("stage") == name else None
+                    stages[name] = {"status": "killed", "reason": reason, "elapsed_s": elapsed}
+            current.clear()
+        run.pop("stdout")
+        return run
+
+    progress(f"baseline: one rdflib Graph, one pySHACL call, rdflib SPARQL on the store's triples (cap {stage_cap_s:g} s a stage) ...")
+    process = child("build", BUILD_STAGES)
+    queries_process = None
     if store is not None:
-        args += ["--store", str(store)]
-    run = run_measured(args, mem_cap_bytes=mem_cap_bytes, on_line=on_line, watchdog=watchdog)
-    ended = time.perf_counter()
-    with lock:
-        for name in STAGES:
-            found = stages.get(name)
-            if found is None:
-                stages[name] = {"status": "not reached"}
-            elif found["status"] == "running":
-                reason = run["killed"] or f"the process ended (exit {run['returncode']})"
-                # how long it had run: a lower bound of what the stage needs
-                elapsed = ended - current["since"] if current.get("stage") == name else None
-                stages[name] = {"status": "killed", "reason": reason, "elapsed_s": elapsed}
-    run.pop("stdout")
-    return {"stages": stages, "queries": queries, "process": run}
+        queries_process = child("queries", QUERY_STAGES)
+    else:
+        for name in QUERY_STAGES:
+            stages[name] = {"status": "not reached"}
+    return {"stages": stages, "queries": queries, "process": process, "queries_process": queries_process}
 
 
 def baseline_seconds(stage: dict[str, Any]) -> tuple[float | None, bool]:
@@ -427,14 +485,15 @@ def baseline_stop(baseline: dict[str, Any] | None) -> str | None:
     """Why the baseline's queries never ran: its first stage on the way there that did
     not end well, in words (None when they ran or nothing is known)."""
     stages = (baseline or {}).get("stages") or {}
-    for name in ("parse", "load", "dataset", "queries"):
+    for name in ("graph", "queries"):  # the compare queries read no named graph
         stage = stages.get(name)
         if stage is None or stage["status"] == "done":
             continue
+        what = {"graph": "load of the store's triples into one Graph"}.get(name, name)
         if stage["status"] == "unfinished":
-            return f"rdflib's {name} did not finish in {stage['limit_s']:g} s"
+            return f"rdflib's {what} did not finish in {stage['limit_s']:g} s"
         if stage["status"] in ("failed", "killed"):
-            return f"rdflib's {name} stopped: {stage.get('error') or stage.get('reason')}"
+            return f"rdflib's {what} stopped: {stage.get('error') or stage.get('reason')}"
         return None  # not reached after a stage that ended well: nothing to say
     return None
 
@@ -541,7 +600,7 @@ def figures_of(size: int, sources: dict[str, int], builds: dict[str, Any], basel
         "baseline": base_rss, "baseline_largest_process": baseline["process"]["ru_maxrss_bytes"] / GIB,
         # a baseline stopped early used less than it would have: then a lower bound
         "ratio": ratio(base_rss, ours_rss),
-        "ratio_is_lower_bound": any(stages[name]["status"] != "done" for name in STAGES),
+        "ratio_is_lower_bound": any(stages[name]["status"] != "done" for name in BUILD_STAGES),
     }
     # wall seconds when the build records them, else CPU seconds summed over its workers
     # (the baseline runs in one process, where the two are about the same)
@@ -686,6 +745,8 @@ def stage_cell(stage: dict[str, Any]) -> str:
         return f"did not finish within {stage['limit_s']:g} s"
     if status == "failed":
         return f"failed: {stage['error']}"
+    if status == "skipped":
+        return f"skipped: {stage['reason']}"
     if status == "killed":
         after = f" after {stage['elapsed_s']:.0f} s" if stage.get("elapsed_s") else ""
         return f"killed{after}: {stage['reason']}"
@@ -764,12 +825,25 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
     if base["stages"]["validate"]["status"] == "done":
         v = base["stages"]["validate"]
         lines += ["", f"pySHACL: conforms {v['conforms']}, {v['results']} results; ours: {full['store'].get('validation')}."]
-    process = base["process"]
-    if process["killed"]:
-        lines += ["", f"Baseline process: {process['killed']}."]
-    elif process["returncode"] != 0:
-        last = (process["stderr_tail"].strip().splitlines() or ["no message"])[-1]
-        lines += ["", f"Baseline process exited with {process['returncode']}: {last[:300]}"]
+    graph, dataset = stages.get("graph"), stages.get("dataset")
+    if graph is not None and graph["status"] != "not reached":
+        queries_process = base.get("queries_process") or {}
+        peak = (queries_process.get("memory") or {}).get("peak_rss_gib")
+        held = f"{graph['triples']:,} triples in {seconds_cell(graph['seconds'])}" if graph["status"] == "done" \
+            else stage_cell(graph)
+        named = f"{dataset['quads']:,} quads in {seconds_cell(dataset['seconds'])}" if dataset["status"] == "done" \
+            else stage_cell(dataset)
+        lines += ["", f"rdflib answered the saved queries over the store's triples, in a process of its own "
+                      f"(peak RSS {gib(peak)}): those that read no named graph on one Graph of the union "
+                      f"({held}); those that do on a Dataset ({named})."]
+    for what, process in (("build", base["process"]), ("queries", base.get("queries_process"))):
+        if process is None:
+            continue
+        if process["killed"]:
+            lines += ["", f"Baseline {what} process: {process['killed']}."]
+        elif process["returncode"] != 0:
+            last = (process["stderr_tail"].strip().splitlines() or ["no message"])[-1]
+            lines += ["", f"Baseline {what} process exited with {process['returncode']}: {last[:300]}"]
     queries = doc["queries"]
     if queries:
         qrows = []
@@ -801,9 +875,9 @@ def size_lines(doc: dict[str, Any]) -> list[str]:
             f"(fewer when a query's {doc['settings']['query_budget_s']:g} s budget ran out). ms, median / p95. "
             f"engine = a QueryService worker on the embedded store, http = GET /queries/<name> on the web "
             f"app, both stopping a query after {doc['settings']['query_timeout_s']:g} s (their query workers "
-            f"{doc['webapp_store_in_memory']}); rdflib = rdflib's SPARQL over an rdflib Dataset of the store's "
-            "quads (default graph: the union), in the baseline's process (> t: its first run did not finish "
-            "within t ms). ≠: rdflib's row count differs from ours.",
+            f"{doc['webapp_store_in_memory']}); rdflib = rdflib's SPARQL over the store's triples in the "
+            "baseline's queries process: one Graph of their union, or for a query that reads named graphs an "
+            "rdflib Dataset of its quads (> t: its first run did not finish within t ms). ≠: rdflib's row count differs from ours.",
             "",
             *table(["query", "rows", "engine", "http", "rdflib", "rdflib/engine", "p95 < 1 s"], "lrrrrrc", qrows),
         ]
@@ -923,9 +997,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage-cap", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--address-cap", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=("build", "queries"), default="build", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baseline_child:
-        return baseline_child(args.baseline_child, args.stage_cap, args.repeat, args.address_cap, args.store)
+        return baseline_child(args.baseline_child, args.stage_cap, args.repeat, args.address_cap, args.store,
+                              args.part)
     if args.repeat < 1 or args.clients < 1 or not 0 < args.seconds <= 60 or min(args.sizes) < 1:
         parser.error("--repeat, --clients and sizes must be at least 1, --seconds in (0, 60]")
     if args.seed is None:
