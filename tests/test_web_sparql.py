@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
+from flask import Flask
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, XML, SPARQLWrapper
@@ -216,3 +218,27 @@ def test_a_server_in_a_thread_stops_cleanly(seed_store, monkeypatch):
         app.extensions["gongkai"].close()
     assert failures == []
     assert not [t for t in set(threading.enumerate()) - before if t.name == "gongkai-waitress"]
+
+
+def test_a_request_in_flight_when_the_server_stops_is_answered(caplog):
+    # a request thread that finished after the loop had closed its trigger could not wake
+    # it (waitress: "Exception when servicing", EBADF) and its answer was lost: the
+    # request threads stop first, then the loop
+    app = Flask("slow")
+    started = threading.Event()
+
+    @app.get("/slow")
+    def slow():
+        started.set()
+        time.sleep(0.5)
+        return "done"
+
+    answers: list = []
+    with caplog.at_level(logging.ERROR, logger="waitress"):
+        with serving_in_thread(app, threads=2) as port:
+            client = threading.Thread(target=lambda: answers.append(http(f"http://127.0.0.1:{port}/slow")))
+            client.start()
+            assert started.wait(5)
+        client.join(10)
+    assert [(status, body) for status, _headers, body in answers] == [(200, b"done")]
+    assert "Exception when servicing" not in caplog.text

@@ -44,7 +44,9 @@ def serving_in_thread(app: Flask, *, threads: int = 4) -> Iterator[int]:
     Stopping must happen in the server's own thread: closing its sockets from another
     one while its loop waits in ``select()`` makes that call fail (EBADF). So the sockets
     are closed by a thunk the loop runs when woken, after which the loop, left with no
-    sockets, returns.
+    sockets, returns. The request threads stop first (each after the request it is
+    serving, for at most 5 s): one that finished after the loop had closed its trigger
+    could not wake it (EBADF, seen after the benchmark's throughput run).
     """
     import waitress.server
     from waitress import wasyncore
@@ -55,9 +57,9 @@ def serving_in_thread(app: Flask, *, threads: int = 4) -> Iterator[int]:
     try:
         yield int(server.effective_port)
     finally:
+        server.task_dispatcher.shutdown()
         try:
             server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         except OSError:  # the loop already closed its trigger: nothing left to wake
             wasyncore.close_all(server._map)
         thread.join(10)
-        server.task_dispatcher.shutdown()
