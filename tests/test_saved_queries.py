@@ -258,6 +258,76 @@ def test_declared_windows_are_checked(tmp_path, edit, line, message):
     assert_refused(write_query(tmp_path, "bad", edit(KEYED.format(name="bad"))), line, message)
 
 
+RANKED = """\
+#+ summary: Items ranked by size
+#+ description: Items with the most parts first.
+#+ tags: [test]
+#+ example: /queries/{name}
+#+ pagination: 10
+PREFIX gk: <https://w3id.org/gongkai/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?item ?parts ?title WHERE {{
+  {{
+    SELECT ?item ?parts WHERE {{ ?item gk:partCount ?parts }}
+    ORDER BY DESC(?parts) ?item
+    #LIMIT
+  }}
+  OPTIONAL {{ ?item dct:title ?title }}
+}}
+ORDER BY DESC(?parts) $item
+"""
+
+
+def test_a_sub_select_sorted_as_the_query_keeps_the_rows_up_to_the_page(tmp_path):
+    query = load_query(write_query(tmp_path, "ranked", RANKED.format(name="ranked")))
+    assert query.page_limit
+    bound = bind(query, {"page": "3", "page_size": "4"}, extra_row=True)
+    # rows 9 to 13 of the query: the sub-SELECT keeps its first 13 (the extra row included)
+    assert "    ORDER BY DESC(?parts) ?item\n    LIMIT 13\n  }" in bound.text
+    assert bound.text.endswith("ORDER BY DESC(?parts) $item\nLIMIT 5\nOFFSET 8\n")
+    assert bound.unpaged == query.text  # unpaged, the sub-SELECT keeps every row
+    assert not load_query(write_query(tmp_path, "good", GOOD.format(name="good"))).page_limit
+
+    parts = pyoxigraph.NamedNode("https://w3id.org/gongkai/ontology#partCount")
+    title = pyoxigraph.NamedNode("http://purl.org/dc/terms/title")
+    memory = pyoxigraph.Store()
+    for n in range(30):
+        item = pyoxigraph.NamedNode(f"urn:item:{n:02d}")
+        memory.add(pyoxigraph.Quad(item, parts, pyoxigraph.Literal(str(n % 7), datatype=pyoxigraph.NamedNode(XSD + "integer"))))
+        if n % 3:
+            memory.add(pyoxigraph.Quad(item, title, pyoxigraph.Literal(f"item {n}")))
+    engine = OxigraphStore(memory, Path(":memory:"), read_only=True)
+    whole = [(s["item"].value, s["parts"].value, s["title"] and s["title"].value)
+             for s in engine.query(query.text)]
+    assert len(whole) == 30 and whole[0][:2] == ("urn:item:06", "6")
+    for size in (1, 4, 7, 30):
+        for page in range(1, 30 // size + 2):
+            bound = bind(query, {"page": str(page), "page_size": str(size)})
+            got = [(s["item"].value, s["parts"].value, s["title"] and s["title"].value) for s in run(engine, bound)]
+            assert got == whole[(page - 1) * size : page * size], (size, page)
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "message"),
+    [
+        (lambda t: t.replace("#+ pagination: 10\n", ""), 11, "the query must be paginated"),
+        (lambda t: t.replace("    #LIMIT\n", "    #LIMIT\n    #LIMIT\n"), 13, "one '#LIMIT' line at most"),
+        (lambda t: t.replace("    #LIMIT\n", "").replace("ORDER BY DESC(?parts) $item", "#LIMIT\nORDER BY DESC(?parts) $item"),
+         15, "must be the last line of a sub-SELECT"),
+        (lambda t: t.replace("    #LIMIT\n", "").replace("?item gk:partCount ?parts }}", "?item gk:partCount ?parts\n#LIMIT\n }}"),
+         11, "must be the last line of a sub-SELECT"),
+        (lambda t: t.replace("    #LIMIT\n", "    #LIMIT\n    VALUES ?item {{ }}\n"), 12, "must be the last line"),
+        (lambda t: t.replace("ORDER BY DESC(?parts) ?item\n", "ORDER BY DESC(?parts) ?item LIMIT 3\n"), 12,
+         "must not have a LIMIT or OFFSET of its own"),
+        (lambda t: t.replace("ORDER BY DESC(?parts) ?item\n", "ORDER BY ?item\n"), 12,
+         "must have the query's own ORDER BY"),
+        (lambda t: t.replace("    ORDER BY DESC(?parts) ?item\n", ""), 11, "must have the query's own ORDER BY"),
+    ],
+)
+def test_a_page_limit_is_checked(tmp_path, edit, line, message):
+    assert_refused(write_query(tmp_path, "bad", edit(RANKED).format(name="bad")), line, message)
+
+
 def test_an_escaped_quote_in_a_local_name_hides_no_brace(tmp_path):
     """The shared scanner reads ``gk:it\\'s`` as one name, as the engine does, so the
     '}' after it still closes the pattern and ORDER BY is seen at the top level."""
