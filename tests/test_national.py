@@ -1,4 +1,5 @@
-"""National views window by window (gongkai.national) give the query's own answers.
+"""National views window by window (gongkai.national) give the query's own answers; so
+do the pages of a query whose sub-SELECT keeps the rows up to the page (``#LIMIT``).
 
 Every keyed saved query is run with its key left empty, once as one plain query
 and once window by window, on the seed store, on a store built from 12 generated
@@ -128,6 +129,34 @@ def test_every_page_equals_the_plain_national_result(store, name):
             assert bound.window_parameter is not None
             got = run_saved(runner(store), bound).bindings
             assert got == whole[(page - 1) * size : page * size + 1], (name, size, page)
+
+
+PAGE_LIMITED = sorted(name for name, query in QUERIES.items() if query.page_limit)
+
+
+def test_the_queries_that_keep_rows_up_to_the_page():
+    assert PAGE_LIMITED == ["compare-coverage"]
+
+
+@pytest.mark.parametrize("name", PAGE_LIMITED)
+def test_every_page_of_a_page_limited_query_equals_its_unpaged_result(store, name):
+    """A ``#LIMIT`` sub-SELECT keeps the rows up to the page: every page, nationally and
+    for a few places, is the stretch of the result its text gives without that limit."""
+    query = QUERIES[name]
+    national = execute(store, bind(query, {}).unpaged, max_rows=100_000).bindings
+    places = sorted(row["place_code"]["value"] for row in national)
+    assert len(places) > 1 and len(set(places)) == len(places)
+    for args in ({}, {"place": places[1::3][:5]}):
+        unpaged = bind(query, args).unpaged
+        assert "#LIMIT" in unpaged
+        whole = execute(store, unpaged, max_rows=100_000).bindings
+        assert len(whole) == len(args.get("place", places))
+        for size in (1, 7, query.pagination):
+            for page in range(1, len(whole) // size + 2):
+                bound = bind(query, {**args, "page": str(page), "page_size": str(size)}, extra_row=True)
+                assert f"LIMIT {page * size + 1}\n  }}" in bound.text
+                got = execute(store, bound.text, max_rows=100_000).bindings
+                assert got == whole[(page - 1) * size : page * size + 1], (name, args, size, page)
 
 
 def test_a_cut_window_resumes_at_the_place_it_cut(corpus_store):
