@@ -39,7 +39,7 @@ How values reach the query -- never spliced into its text:
   the query's own becomes ``LIMIT <the page's last row>``: the sub-SELECT then keeps only
   the rows up to this page, and the patterns after it read the rest of each row's facts
   for those rows alone (compare-coverage ranks 2,850 catalogs by two facts, then reads
-  five more of the 500 it shows). Without the line (the unpaged text), the sub-SELECT
+  four more of the 500 it shows). Without the line (the unpaged text), the sub-SELECT
   keeps every row, so the query means the same either way.
 
 The substitution rule of pyoxigraph 0.5.13, found by testing it (and checked for every
@@ -1040,10 +1040,9 @@ def _check_page_limit(text: str, tokens: list[_Token], code: list[_Token], form_
     markers = [t for t in tokens if t.kind == COMMENT and _LIMIT_MARKER.match(t.text)]
     if not markers:
         return False
+    _expect(len(markers) == 1, "one '#LIMIT' line at most", file, _line_of(text, markers[-1].start))
     marker = markers[0]
     line = _line_of(text, marker.start)
-    if len(markers) > 1:
-        raise GongkaiError("one '#LIMIT' line at most", file=file, line=_line_of(text, markers[1].start))
     _expect(pagination is not None, "'#LIMIT' keeps the rows up to the page: the query must be paginated", file, line)
     before = [t for t in code if t.start < marker.start]
     opening = next((t for t in reversed(before) if t.text == "{" and t.depth == marker.depth - 1), None)
