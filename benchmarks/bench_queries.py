@@ -253,21 +253,29 @@ def bound_queries(place: str | None = None) -> list[QueryCase]:
     return cases
 
 
-def engine_count(store: Any, bound: BoundQuery) -> int:
+def engine_rows(store: Any, bound: BoundQuery) -> list[dict[str, dict[str, str]]]:
     """Our approach to a saved query, in-process on an open OxigraphStore: its national
-    view window by window, as the web app runs it (gongkai.national); the number of rows."""
+    view window by window, as the web app runs it (gongkai.national); SPARQL-JSON rows."""
     from gongkai.national import run_saved
     from gongkai.query_service import execute
 
-    return len(run_saved(lambda sparql, substitutions, _timeout: execute(
-        store, sparql, substitutions=substitutions), bound).bindings)
+    return run_saved(lambda sparql, substitutions, _timeout: execute(
+        store, sparql, substitutions=substitutions), bound).bindings
+
+
+def engine_count(store: Any, bound: BoundQuery) -> int:
+    return len(engine_rows(store, bound))
+
+
+def rdflib_rows(graph: Graph | Dataset, bound: BoundQuery) -> list[Any]:
+    """The plain approach to a saved query: rdflib's SPARQL engine, parameters bound
+    with initBindings; rdflib's result rows."""
+    init = {var: rdflib_term(term) for var, term in bound.substitutions.items()}
+    return list(graph.query(bound.text, initBindings=init))
 
 
 def rdflib_count(graph: Graph | Dataset, bound: BoundQuery) -> int:
-    """The plain approach to a saved query: rdflib's SPARQL engine, parameters bound
-    with initBindings; the number of rows."""
-    init = {var: rdflib_term(term) for var, term in bound.substitutions.items()}
-    return len(list(graph.query(bound.text, initBindings=init)))
+    return len(rdflib_rows(graph, bound))
 
 
 @dataclasses.dataclass

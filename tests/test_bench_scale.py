@@ -280,10 +280,14 @@ def test_rdflib_holds_the_stores_union_as_one_graph_with_shared_terms(bench_scal
 def test_rdflib_gives_our_rows_for_the_compare_queries_on_the_seeds(bench_scale, seed_store):
     # the baseline answers the same question: compare-matrix counted the items' names as
     # "" in a cell row so that rdflib's DISTINCT GROUP_CONCAT does not raise NotBoundError
-    from bench_queries import bound_queries, rdflib_term, rdflib_union_graph, reads_named_graphs
+    from bench_queries import (
+        bound_queries,
+        engine_rows,
+        rdflib_rows,
+        rdflib_union_graph,
+        reads_named_graphs,
+    )
 
-    from gongkai.national import run_saved
-    from gongkai.query_service import execute
     from gongkai.store import OxigraphStore
 
     graph = rdflib_union_graph(seed_store)
@@ -292,16 +296,14 @@ def test_rdflib_gives_our_rows_for_the_compare_queries_on_the_seeds(bench_scale,
         for case in bound_queries("654002"):
             if not case.name.startswith("compare-") or reads_named_graphs(case.bound.text):
                 continue
-            init = {var: rdflib_term(term) for var, term in case.bound.substitutions.items()}
+            found = engine_rows(db, case.bound)
             theirs = sorted(tuple(sorted((str(k), names(str(k), str(v))) for k, v in row.asdict().items()))
-                            for row in graph.query(case.bound.text, initBindings=init))
-            ours = sorted(tuple(sorted((k, names(k, v["value"])) for k, v in row.items())) for row in run_saved(
-                lambda sparql, substitutions, _timeout: execute(db, sparql, substitutions=substitutions),
-                case.bound).bindings)
+                            for row in rdflib_rows(graph, case.bound))
+            ours = sorted(tuple(sorted((k, names(k, v["value"])) for k, v in row.items())) for row in found)
             assert theirs == ours and ours, case.label
             compared.append(case.label)
             if case.label == "compare-matrix?place=654002":
-                by_status = {row["status"]["value"]: row["local_names"]["value"] for row in ours_rows(ours)}
+                by_status = {row["status"]["value"]: row["local_names"]["value"] for row in found}
                 assert by_status["absent"] == "" and by_status["present"] != ""
     assert {"compare-matrix", "compare-matrix?place=654002", "compare-coverage"} <= set(compared)
 
@@ -309,11 +311,6 @@ def test_rdflib_gives_our_rows_for_the_compare_queries_on_the_seeds(bench_scale,
 def names(variable: str, value: str) -> str:
     """A value as both engines give it: GROUP_CONCAT's order is each engine's own."""
     return " | ".join(sorted(value.split(" | "))) if variable == "local_names" else value
-
-
-def ours_rows(rows: list[tuple[tuple[str, str], ...]]) -> list[dict]:
-    """Sorted (variable, value) tuples back as SPARQL-JSON-like rows."""
-    return [{k: {"value": v} for k, v in row} for row in rows]
 
 
 def test_which_saved_queries_read_named_graphs(bench_scale):
