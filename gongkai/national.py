@@ -12,7 +12,11 @@ page is full. A drill-down costs milliseconds; a window of a few dozen places co
 little more, and a page needs one or two windows.
 
 The key need not be a place: a query ordered first by a law's title and then the law
-(unlisted-legal-bases) declares windows of laws (:class:`gongkai.saved_queries.Window`).
+(unlisted-legal-bases) declares windows of laws (:class:`gongkai.saved_queries.Window`),
+and a ranking by a count (compare-coverage) windows of counts. When the keys query also
+counts each key's rows, a window takes the keys that hold the rows the page still needs;
+and a query whose sub-SELECT ends with ``#LIMIT`` keeps those rows alone, so the rest of
+each row is read for the page's rows only.
 
 The answers are the query's own: the windows are the keys in the order the query sorts
 them (its ``keys`` query), the rows of each window come in the query's order, and rows
@@ -31,7 +35,7 @@ from typing import Any
 
 from gongkai.prebind import prebind
 from gongkai.query_service import QueryOutcome, QueryTimeout
-from gongkai.saved_queries import BoundQuery, to_oxigraph_term, values_text
+from gongkai.saved_queries import BoundQuery, to_oxigraph_term, values_text, with_page_limit
 
 __all__ = ["Run", "run_saved"]
 
@@ -68,23 +72,31 @@ def run_saved(run: Run, bound: BoundQuery, *, timeout: float | None = None) -> Q
             raise QueryTimeout(f"query stopped after the timeout ({timeout:g} s)")
         return remaining
 
-    keys = [row[parameter.variable] for row in run(window.keys, {}, left()).bindings if parameter.variable in row]
+    listed = [row for row in run(window.keys, {}, left()).bindings if parameter.variable in row]
+    keys = [row[parameter.variable] for row in listed]
     values = [key["value"] for key in keys]
+    # rows a key has, when the keys query counts them: the windows are then cut to the page
+    counts = [int(row["rows"]["value"]) for row in listed] if all("rows" in row for row in listed) else None
     if not keys or len(set(values)) < len(values):
         # no key at all (the plain query costs nothing), or a key listed twice: its rows
         # would not come together, so only the plain query gives the national order
         return run(bound.text, bound.substitutions, left())
     needed = bound.offset + bound.limit
+    if counts is not None and _keys_for(counts, 0, needed) == len(keys):
+        # the page needs every key's rows: the plain query is one window without the VALUES
+        return run(bound.text, bound.substitutions, left())
     rows: list[dict[str, dict]] = []
     result = QueryOutcome(form="SELECT")
     at, size = 0, FIRST_WINDOW
     while at < len(keys) and len(rows) < needed:
+        if counts is not None:
+            size = _keys_for(counts, at, needed - len(rows))
         chunk = keys[at : at + size]
-        text = _windowed(bound, chunk)
+        text = _windowed(bound, chunk, needed - len(rows))
         while len(text) > WINDOW_TEXT_BUDGET and size > 1:
             size = max(1, size // 2)
             chunk = keys[at : at + size]
-            text = _windowed(bound, chunk)
+            text = _windowed(bound, chunk, needed - len(rows))
         outcome = run(text, bound.substitutions, left())
         result.variables = outcome.variables
         found = outcome.bindings
@@ -116,10 +128,23 @@ def _key(row: Mapping[str, Mapping[str, str]], variable: str) -> str | None:
     return None if term is None else term["value"]
 
 
-def _windowed(bound: BoundQuery, keys: list[dict[str, str]]) -> str:
-    """The unpaged query for ``keys``, bound as a caller listing those keys would."""
+def _keys_for(counts: list[int], at: int, rows: int) -> int:
+    """How many keys from ``at`` on hold ``rows`` rows (by the keys query's counts): at
+    least one, at most :data:`MAX_WINDOW`."""
+    size, held = 0, 0
+    while at + size < len(counts) and size < MAX_WINDOW and (size == 0 or held < rows):
+        held += counts[at + size]
+        size += 1
+    return size
+
+
+def _windowed(bound: BoundQuery, keys: list[dict[str, str]], rows: int) -> str:
+    """The unpaged query for ``keys``, bound as a caller listing those keys would; a
+    ``#LIMIT`` line keeps the ``rows`` the page still needs (the windows stop there)."""
     parameter = bound.window_parameter
     assert parameter is not None
     if parameter.multi:
-        return values_text(bound.query, {**bound.values, parameter.variable: keys})
-    return prebind(bound.unpaged, {parameter.variable: [to_oxigraph_term(key) for key in keys]})
+        text = values_text(bound.query, {**bound.values, parameter.variable: keys})
+    else:
+        text = prebind(bound.unpaged, {parameter.variable: [to_oxigraph_term(key) for key in keys]})
+    return with_page_limit(text, rows) if bound.query.page_limit else text

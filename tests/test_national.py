@@ -16,7 +16,7 @@ import pyoxigraph
 import pytest
 
 from gongkai.manifest import load_manifest
-from gongkai.national import FIRST_WINDOW, WINDOW_TEXT_BUDGET, run_saved
+from gongkai.national import FIRST_WINDOW, MAX_WINDOW, WINDOW_TEXT_BUDGET, _keys_for, run_saved
 from gongkai.pipeline import build_store
 from gongkai.query_service import QueryTimeout, execute
 from gongkai.saved_queries import PLACE_KEYS_QUERY, Window, bind, load_queries
@@ -94,7 +94,7 @@ def runner(store, max_rows: int = 100_000, calls: list[str] | None = None):
 def test_the_keyed_queries_are_the_ones_ordered_by_place_first_or_declaring_their_keys():
     assert KEYED == [
         "anomalies-per-place", "catalogs", "channels-per-place", "compare-anomalies", "compare-channel-types",
-        "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type",
+        "compare-coverage", "compare-legal-bases", "compare-matrix", "content-element-coverage", "items-by-channel-type",
         "items-citing-law", "items-per-place", "law-citation-network", "legal-bases-per-place",
         "search-items", "standard-category-matrix", "tick-distribution",
         "ticks-lost-items", "time-limits-per-place", "unlisted-legal-bases",
@@ -108,8 +108,10 @@ def test_the_keyed_queries_are_the_ones_ordered_by_place_first_or_declaring_thei
     assert (unlisted.parameter, unlisted.key) == ("law", "__law")
     assert unlisted.keys.startswith("PREFIX gk: <https://w3id.org/gongkai/ontology#>\n")
     assert unlisted.keys.endswith("ORDER BY ?law_title ?__law\n")
-    # ordered by something else first (a ranking): no windows
-    assert QUERIES["compare-coverage"].window is None
+    # ranked by a count: windows of counts, which the keys query also tallies (to size them)
+    coverage = QUERIES["compare-coverage"].window
+    assert (coverage.parameter, coverage.key) == ("present", "present")
+    assert "(COUNT(?catalog) AS ?rows)" in coverage.keys
     # ordered by place, but sparse: their national view is one query (national: one-query)
     assert QUERIES["on-request-only-items"].window is None
     assert QUERIES["other-place-mentions"].window is None
@@ -182,14 +184,57 @@ def test_one_place_with_more_rows_than_the_cap_is_truncated_as_the_plain_query_w
         assert outcome.truncated and outcome.bindings == plain[:2]
 
 
-def test_a_given_key_or_a_query_without_windows_runs_once(seed_store):
+def test_a_given_key_or_place_or_a_query_without_windows_runs_once(seed_store):
+    """Windows make the national view: with a key or a place given, the rows are few
+    and one query finds them faster."""
     with OxigraphStore.open(seed_store, read_only=True) as store:
-        for query, args in ((QUERIES["items-per-place"], {"place": "654002"}), (QUERIES["compare-coverage"], {})):
+        for query, args in ((QUERIES["items-per-place"], {"place": "654002"}),
+                            (QUERIES["compare-coverage"], {"present": ["54"]}),
+                            (QUERIES["compare-coverage"], {"place": ["152202"]}),
+                            (QUERIES["unlisted-legal-bases"], {"place": "152202"}),
+                            (QUERIES["on-request-only-items"], {})):
             calls: list[str] = []
             bound = bind(query, args, extra_row=True)
             assert bound.window_parameter is None
             outcome = run_saved(runner(store, calls=calls), bound)
-            assert calls == [bound.text] and outcome.bindings
+            assert calls == [bound.text]
+            if query.name == "compare-coverage":
+                assert [row["place_code"]["value"] for row in outcome.bindings] == ["152202"]
+
+
+def test_keys_for_takes_the_keys_holding_the_rows_asked():
+    counts = [1, 2, 4, 12]
+    assert [_keys_for(counts, 0, rows) for rows in (0, 1, 2, 3, 4, 7, 8, 100)] == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert _keys_for(counts, 2, 5) == 2 and _keys_for(counts, 3, 1) == 1
+    assert _keys_for([1] * (MAX_WINDOW + 5), 0, 10_000) == MAX_WINDOW
+
+
+def test_counted_keys_size_the_window_to_the_page_and_cut_it_there(corpus_store):
+    """compare-coverage's keys tally the catalogs of each count: page 1 is one window of
+    the top counts holding its rows, and that window's ranking keeps the page's rows
+    alone (its '#LIMIT' becomes the rows still needed)."""
+    query = QUERIES["compare-coverage"]
+    with OxigraphStore.open(corpus_store, read_only=True) as store:
+        tally = execute(store, query.window.keys).bindings
+        counts = [int(row["rows"]["value"]) for row in tally]
+        assert sum(counts) == 12 and len(counts) > 2
+        plain = execute(store, bind(query, {}).unpaged).bindings
+        for size in (1, counts[0] + 1, 5):
+            calls: list[str] = []
+            bound = bind(query, {"page_size": str(size)}, extra_row=True)
+            got = run_saved(runner(store, calls=calls), bound).bindings
+            assert got == plain[: size + 1]
+            assert len(calls) == 2 and calls[0] == query.window.keys
+            window = re.search(r"VALUES \?__present \{([^}]*)\}", calls[1])
+            assert window is not None
+            assert re.findall(r'"(\d+)"', window.group(1)) == [
+                row["__present"]["value"] for row in tally[:_keys_for(counts, 0, size + 1)]]
+            assert f"LIMIT {size + 1}\n  }}" in calls[1]
+        # a page that needs every count's rows is the plain query, in one call
+        calls = []
+        bound = bind(query, {"page": "2", "page_size": "6"}, extra_row=True)
+        assert run_saved(runner(store, calls=calls), bound).bindings == plain[6:]
+        assert calls == [query.window.keys, bound.text]
 
 
 def test_the_first_window_is_small_and_a_page_of_the_seeds_takes_two_queries(seed_store):

@@ -236,6 +236,20 @@ def test_a_query_may_declare_windows_of_another_key(tmp_path):
     assert bind(query, {"item": "urn:x:1"}, extra_row=True).window_parameter is None  # one key: no windows
 
 
+def test_declared_keys_may_count_their_rows_sort_descending_and_name_the_row_key(tmp_path):
+    """compare-coverage's shape: keys ranked by a count, descending, tallied with their
+    rows (so the windows can be sized); the rows hold the key under another name."""
+    counted = (KEYED.replace("SELECT ?__item WHERE {{ ?__item dct:title ?title }} ORDER BY ?title ?__item",
+                             "SELECT DISTINCT ?__item (COUNT(?title) AS ?rows) WHERE {{ ?__item dct:title ?title }} "
+                             "GROUP BY ?__item ORDER BY DESC(?__item)")
+               .replace("#+   windows: item", "#+   windows: item\n#+   key: same_item")
+               .replace("SELECT ?__item ?title WHERE", "SELECT ?__item ?same_item ?title WHERE")
+               .replace("ORDER BY ?title ?__item DESC(?x)", "ORDER BY DESC(?__item) ?title"))
+    query = load_query(write_query(tmp_path, "counted", counted.format(name="counted")))
+    assert query.window.key == "same_item"
+    assert "(COUNT(?title) AS ?rows)" in query.window.keys
+
+
 @pytest.mark.parametrize(
     ("edit", "line", "message"),
     [
@@ -252,6 +266,10 @@ def test_a_query_may_declare_windows_of_another_key(tmp_path):
          "must start with the ORDER BY of 'keys:'"),
         (lambda t: t.replace("{ ?__item dct:title ?title }", "{ ?__item dct:title }"), 8,
          "'keys:' is not SPARQL"),
+        (lambda t: t.replace("SELECT ?__item WHERE", "SELECT ?__item (COUNT(?title) AS ?parts) WHERE"), 8,
+         "alone, or with its rows"),
+        (lambda t: t.replace("#+   windows: item", "#+   windows: item\n#+   key: item"), 8,
+         "'key:' must name a variable the query projects"),
     ],
 )
 def test_declared_windows_are_checked(tmp_path, edit, line, message):
