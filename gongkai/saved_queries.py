@@ -1121,8 +1121,7 @@ def _declared_window(
             f"national: 'keys:' must be a SELECT of ?{parameter.variable} alone, or with its rows "
             "((COUNT(...) AS ?rows))", file, line("keys"))
     order = _order_conditions(key_tokens, key_form)
-    last = f"?{parameter.variable}"
-    _expect(order[-1:] == [last] or order[-4:] == ["DESC", "(", last, ")"],
+    _expect(order[-1:] == [f"?{parameter.variable}"],  # DESC(?key) too: parentheses are not tokens
             f"national: the ORDER BY of 'keys:' must end with ?{parameter.variable} (no two keys tie)",
             file, line("keys"))
     _expect(_order_conditions(code, form_token)[:len(order)] == order,
