@@ -30,6 +30,20 @@ def data_version_of_nquads(data: bytes) -> str:
     return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
 
+def benchmark_module(name: str):
+    """benchmarks/<name>.py imported with benchmarks/ on sys.path (its scripts import each
+    other by name); a generator for a module-scoped fixture, which takes the path back."""
+    import importlib
+    import sys
+
+    folder = str(REPO / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)
+
+
 def corpus_generator():
     """benchmarks/generate_corpus.py as a module (it is a script, not a package)."""
     import importlib.util

@@ -5,26 +5,16 @@ asserted: speed is judged from ``make bench``, never in tests."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import benchmark_module
 
 pytestmark = pytest.mark.slow
-
-BENCHMARKS = REPO / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def bench_queries():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_queries
-
-        yield bench_queries
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    yield from benchmark_module("bench_queries")
 
 
 def test_rdflib_s_first_run_is_capped_and_reported_as_a_lower_bound(bench_queries, seed_store):

@@ -9,27 +9,19 @@ speed is judged from `make bench`, never in tests.
 from __future__ import annotations
 
 import json
-import sys
 
 import psutil  # noqa: F401 - the process-tree sampler needs it (test and bench extras)
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, benchmark_module
 
 pytestmark = pytest.mark.slow
 
-BENCHMARKS = REPO / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def bench_scale():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import bench_scale
-
-        yield bench_scale
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    yield from benchmark_module("bench_scale")
 
 
 @pytest.fixture(scope="module")
